@@ -1,0 +1,69 @@
+"""Build the book exactly as `make book` does and check the HTML it produces.
+
+The build executes every notebook (execute_notebooks: force) and treats Sphinx warnings
+as errors. A browser-level check (typeset math, loaded images) is separate; here we check
+the static files: every page exists, executed notebook pages carry figures and no
+tracebacks, MathJax is served from the site, and each notebook page links to Colab.
+"""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+NOTEBOOKS = sorted(p for p in (ROOT / "chapters").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+CDN_PATTERN = re.compile(r"(cdn\.jsdelivr\.net|unpkg\.com|cdnjs\.cloudflare\.com)[^\"']*mathjax", re.I)
+
+
+@pytest.fixture(scope="module")
+def build():
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    result = subprocess.run(
+        [str(jupyter_book), "build", str(ROOT), "--warningiserror", "--nitpick", "--keep-going"],
+        capture_output=True, text=True, timeout=1800,
+    )
+    return result
+
+
+def page_for(notebook: Path) -> Path:
+    return HTML / notebook.relative_to(ROOT).with_suffix(".html")
+
+
+def test_book_builds_without_warnings(build):
+    assert build.returncode == 0, f"jupyter-book build failed:\n{build.stdout[-4000:]}\n{build.stderr[-4000:]}"
+    assert (HTML / "index.html").is_file()
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_page_is_executed_with_figures_and_no_traceback(build, notebook):
+    page = page_for(notebook)
+    assert page.is_file(), f"{page} was not built"
+    html = page.read_text()
+    assert re.search(r'<img[^>]+src="[^"]+\.(png|svg)"', html), f"{page.name}: no figure in the executed page"
+    assert "Traceback (most recent call last)" not in html, f"{page.name}: an execution error is shown"
+    assert 'class="math' in html, f"{page.name}: no math on the page"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_page_links_to_its_notebook_in_colab(build, notebook):
+    repo = CONFIG["repository"]["url"].removeprefix("https://github.com/")
+    branch = CONFIG["repository"].get("branch", "main")
+    target = f"https://colab.research.google.com/github/{repo}/blob/{branch}/{notebook.relative_to(ROOT).as_posix()}"
+    assert target in page_for(notebook).read_text(), f"no Colab link to {target}"
+
+
+def test_mathjax_is_served_with_the_site(build):
+    assert (HTML / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    pages = list(HTML.rglob("*.html"))
+    assert pages
+    for page in pages:
+        html = page.read_text()
+        assert not CDN_PATTERN.search(html), f"{page.relative_to(HTML)} loads MathJax from a CDN"
+    notebook_page = page_for(NOTEBOOKS[0]).read_text()
+    assert "_static/mathjax/tex-chtml.js" in notebook_page
