@@ -92,3 +92,22 @@ def require_window_fits(
             f"{op}: effective {what} size {window} is larger than the padded input "
             f"{padded} (input shape {tuple(input_shape)}); expected a {what} of at most {padded}"
         )
+
+
+def pool2d_arguments(
+    x_shape: Sequence[int], kernel_size: Any, stride: Any, padding: Any, *, op: str
+) -> Tuple[Tuple[int, int], Tuple[int, int], Tuple[int, int]]:
+    """Check the window arguments of max/average pooling on an (N, C, H, W) input.
+
+    Returns (kernel, stride, padding) as (h, w) pairs; stride None means the kernel size.
+    As in torch, padding may be at most half the kernel, and the window must fit the
+    padded input.
+    """
+    kernel = pair(kernel_size, "kernel_size", op=op)
+    strides = kernel if stride is None else pair(stride, "stride", op=op)
+    paddings = pair(padding, "padding", op=op, minimum=0)
+    if 2 * paddings[0] > kernel[0] or 2 * paddings[1] > kernel[1]:
+        raise ValueError(f"{op}: padding must be at most half of kernel_size {kernel}, got padding {paddings}")
+    h, w = x_shape[-2:]
+    require_window_fits((h + 2 * paddings[0], w + 2 * paddings[1]), kernel, op=op, input_shape=x_shape)
+    return kernel, strides, paddings

@@ -24,7 +24,7 @@ from typing import Optional, Tuple
 import numpy as np
 
 from cnnbook.shapes import pool2d_output_size
-from cnnbook.validation import IntPair, pair, require_float, require_ndim, require_shape, require_window_fits
+from cnnbook.validation import IntPair, pool2d_arguments, require_float, require_ndim, require_shape
 
 
 @dataclass(frozen=True)
@@ -66,16 +66,7 @@ def _check_pool(x, kernel_size, stride, padding, *, op: str):
     require_float(x, "x", op=op)
     if 0 in x.shape:
         raise ValueError(f"{op}: x must have non-zero sizes (N, C, H, W), got shape {tuple(x.shape)}")
-    kernel = pair(kernel_size, "kernel_size", op=op)
-    stride = kernel if stride is None else pair(stride, "stride", op=op)
-    padding = pair(padding, "padding", op=op, minimum=0)
-    if 2 * padding[0] > kernel[0] or 2 * padding[1] > kernel[1]:
-        raise ValueError(
-            f"{op}: padding must be at most half of kernel_size {kernel}, got padding {padding}"
-        )
-    _, _, h, w = x.shape
-    require_window_fits((h + 2 * padding[0], w + 2 * padding[1]), kernel, op=op, input_shape=x.shape)
-    return kernel, stride, padding
+    return pool2d_arguments(x.shape, kernel_size, stride, padding, op=op)
 
 
 def _check_backward(dout, cache, kind: str, *, op: str) -> np.ndarray:

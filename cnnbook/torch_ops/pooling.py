@@ -14,7 +14,7 @@ import torch.nn.functional as F
 
 from cnnbook.shapes import pool2d_output_size
 from cnnbook.torch_ops._checks import require_tensor
-from cnnbook.validation import IntPair, pair, require_float, require_ndim, require_window_fits
+from cnnbook.validation import IntPair, pool2d_arguments, require_float, require_ndim
 
 
 def _pool_windows(
@@ -34,15 +34,8 @@ def _pool_windows(
     require_tensor(x, "x", op=op)
     require_ndim(x, 4, "x", op=op, layout="(N, C, H, W)")
     require_float(x, "x", op=op)
-    kh, kw = pair(kernel_size, "kernel_size", op=op)
-    sh, sw = (kh, kw) if stride is None else pair(stride, "stride", op=op)
-    ph, pw = pair(padding, "padding", op=op, minimum=0)
-    if 2 * ph > kh or 2 * pw > kw:
-        raise ValueError(
-            f"{op}: padding must be at most half of kernel_size {(kh, kw)}, got padding={padding!r}"
-        )
+    (kh, kw), (sh, sw), (ph, pw) = pool2d_arguments(x.shape, kernel_size, stride, padding, op=op)
     n, c, h, w = x.shape
-    require_window_fits((h + 2 * ph, w + 2 * pw), (kh, kw), op=op, input_shape=x.shape)
     oh = pool2d_output_size(h, kh, stride=sh, padding=ph)
     ow = pool2d_output_size(w, kw, stride=sw, padding=pw)
 
