@@ -41,14 +41,17 @@ class Case:
     Args:
         name: a short description printed on the case's line.
         args: the positional arguments for the student's function.
-        expected: the correct return value (an ndarray or a number).
+        expected: the correct return value: an ndarray, a number, or a tuple of them for a
+            function that returns several values (e.g. ``(dx, dw, db)``).
         hint: shown when the case fails and no more specific diagnosis applies.
+        output_names: for a tuple ``expected``, the name of each value, used in messages.
     """
 
     name: str
     args: Tuple[Any, ...]
     expected: Any
     hint: str = ""
+    output_names: Tuple[str, ...] = ()
 
 
 @dataclass
@@ -110,7 +113,8 @@ def run_check(
         points_per_case: points awarded for each passed case.
         rtol, atol: value tolerance, |got - expected| <= atol + rtol * |expected|.
         diagnose: optional ``diagnose(case, got) -> hint or None``, called when an array
-            answer has the wrong shape or values, to recognise typical mistakes.
+            answer has the wrong shape or values, to recognise typical mistakes. For a case
+            whose ``expected`` is a tuple, ``got`` is the student's whole tuple.
 
     Returns:
         A :class:`CheckResult` with the counts, points and per-case details.
@@ -165,7 +169,9 @@ def _run_case(student_fn, case: Case, points_per_case, rtol, atol, diagnose) -> 
     expected = case.expected
     if got is None:
         return fail("returned None", "did you forget the `return` statement?")
-    if isinstance(expected, np.ndarray):
+    if isinstance(expected, tuple):
+        message, hint = _compare_tuples(case, expected, got, rtol, atol, diagnose)
+    elif isinstance(expected, np.ndarray):
         message, hint = _compare_arrays(case, expected, got, rtol, atol, diagnose)
     else:
         message, hint = _compare_scalars(expected, got, rtol, atol)
@@ -206,6 +212,28 @@ def _compare_arrays(case, expected: np.ndarray, got, rtol, atol, diagnose) -> Tu
                f"(max abs error {max_abs:.3g}{relative})")
     return message, (_transposed_hint(expected, got, rtol, atol)
                      or _safe_diagnose(diagnose, case, got))
+
+
+def _compare_tuples(case, expected: tuple, got, rtol, atol, diagnose) -> Tuple[str, str]:
+    """Compare a tuple answer value by value; report the first wrong one."""
+    names = list(case.output_names) or [f"value {i + 1}" for i in range(len(expected))]
+    listing = ", ".join(names)
+    if not isinstance(got, (tuple, list)):
+        return (f"returned a {_type_name(got)}, expected a tuple of {len(expected)} values "
+                f"({listing})", f"end the function with: return {listing}")
+    if len(got) != len(expected):
+        return (f"returned {len(got)} value(s), expected {len(expected)} ({listing})",
+                f"end the function with: return {listing}")
+    for name, want, have in zip(names, expected, got):
+        if have is None:
+            return f"{name} is None", f"compute {name} and return it"
+        if isinstance(want, np.ndarray):
+            message, hint = _compare_arrays(case, want, have, rtol, atol, None)
+        else:
+            message, hint = _compare_scalars(want, have, rtol, atol)
+        if message:
+            return f"{name}: {message}", hint or _safe_diagnose(diagnose, case, got)
+    return "", ""
 
 
 def _compare_scalars(expected, got, rtol, atol) -> Tuple[str, str]:

@@ -1,0 +1,58 @@
+"""The check runner's handling of functions that return several values (a tuple)."""
+
+import numpy as np
+import pytest
+
+from cnnbook.exercises import Case, run_check
+
+A = np.arange(6.0).reshape(2, 3)
+B = np.array([1.0, -1.0])
+
+
+def _case():
+    return Case("two outputs", (A, B), (A * 2, float(B.sum()), B + 1), "hint of the case",
+                output_names=("dx", "loss", "db"))
+
+
+def _reference(a, b):
+    return a * 2, float(b.sum()), b + 1
+
+
+def test_tuple_answer_passes(capsys):
+    result = run_check(_reference, [_case()], title="pair")
+    assert result.all_passed
+    assert "PASS  two outputs" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("student_fn, message", [
+    (lambda a, b: a * 2, "expected a tuple of 3 values (dx, loss, db)"),
+    (lambda a, b: (a * 2, 0.0), "returned 2 value(s), expected 3 (dx, loss, db)"),
+    (lambda a, b: (a * 2, float(b.sum()), None), "db is None"),
+    (lambda a, b: (a * 3, float(b.sum()), b + 1), "dx: shape (2, 3) is right but values differ"),
+    (lambda a, b: (a * 2, 7.0, b + 1), "loss: expected 0.0, got 7.0"),
+    (lambda a, b: (a.T * 2, float(b.sum()), b + 1), "dx: expected shape (2, 3), got shape (3, 2)"),
+    (lambda a, b: [a * 2, float(b.sum()), (b + 1).tolist()], "db: returned a list"),
+])
+def test_wrong_tuple_answers_name_the_wrong_value(capsys, student_fn, message):
+    result = run_check(student_fn, [_case()], title="pair")
+    out = capsys.readouterr().out
+    assert not result.all_passed
+    assert message in out, out
+
+
+def test_tuple_diagnose_receives_the_whole_answer(capsys):
+    seen = []
+
+    def diagnose(case, got):
+        seen.append(got)
+        return "specific hint"
+
+    run_check(lambda a, b: (a * 3, float(b.sum()), b + 1), [_case()], title="pair",
+              diagnose=diagnose)
+    assert isinstance(seen[0], tuple) and len(seen[0]) == 3
+    assert "hint: specific hint" in capsys.readouterr().out
+
+
+def test_a_list_of_values_is_accepted(capsys):
+    result = run_check(lambda a, b: list(_reference(a, b)), [_case()], title="pair")
+    assert result.all_passed
