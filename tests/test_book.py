@@ -67,3 +67,20 @@ def test_mathjax_is_served_with_the_site(build):
         assert not CDN_PATTERN.search(html), f"{page.relative_to(HTML)} loads MathJax from a CDN"
     notebook_page = page_for(NOTEBOOKS[0]).read_text()
     assert "_static/mathjax/tex-chtml.js" in notebook_page
+
+
+def test_no_page_loads_a_script_from_another_site(build):
+    """Offline readers and the test machine have no CDN: every <script src> is local."""
+    pages = list(HTML.rglob("*.html"))
+    assert pages
+    for page in pages:
+        sources = re.findall(r'<script[^>]+src="([^"]+)"', page.read_text())
+        remote = [s for s in sources if re.match(r"(https?:)?//", s)]
+        assert not remote, f"{page.relative_to(HTML)} loads scripts from {remote}"
+
+
+def test_animations_are_javascript_players(build):
+    """A page with an animation embeds matplotlib's JS player (plays without a kernel)."""
+    pages = [p for p in HTML.rglob("*.html") if "_build" not in p.parts]
+    players = [p for p in pages if "anim_step_forward" in p.read_text() or "Animation(" in p.read_text()]
+    assert players, "no page embeds a JavaScript animation"

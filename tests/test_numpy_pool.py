@@ -1,9 +1,11 @@
-"""NumPy max and average pooling (naive and fast), checked against torch.
+"""NumPy max and average pooling (naive and fast) and max-unpooling, checked against torch.
 
 Forward values and dx against torch.nn.functional.max_pool2d / avg_pool2d with autograd in
 float64 to 1e-10 over awkward geometries (random continuous data, so no ties); every
 backward against centred differences; the documented tie rule (first maximum in row-major
-order) against torch; bad inputs rejected with a message that names the argument.
+order) against torch; the argmax indices and max-unpooling against
+F.max_pool2d(return_indices=True) / F.max_unpool2d; bad inputs rejected with a message that
+names the argument.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from cnnbook.numpy_ops.pooling import (
     max_pool2d_backward_naive,
     max_pool2d_forward,
     max_pool2d_forward_naive,
+    max_pool2d_forward_with_indices,
+    max_unpool2d,
 )
 from harness import assert_close, rng, torch_leaf
 
@@ -166,3 +170,125 @@ def test_pool_backward_rejects_bad_input(op):
     _, other_cache = OPS[f"{other}-fast"][0](X, kernel_size=2)
     with pytest.raises(ValueError, match=rf"^{name}: cache must be the Pool2dCache of a {kind} pooling .*got {other}"):
         backward(out, other_cache)
+
+
+# ---------------------------------------------------------------------- indices and max-unpooling
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_indices_match_torch(case):
+    x_shape, kwargs = CASES[case]
+    x = rng(0).standard_normal(x_shape)
+    out_t, indices_t = F.max_pool2d(torch.from_numpy(x), **kwargs, return_indices=True)
+    out, indices, cache = max_pool2d_forward_with_indices(x, **kwargs)
+    assert_close(out, out_t, name="out")
+    assert_close(indices, indices_t, name="indices", tol=0)
+    assert cache.kind == "max"  # usable by the backward pass
+    dout = rng(1).standard_normal(out.shape)
+    assert_close(max_pool2d_backward(dout, cache), max_pool2d_backward(dout, max_pool2d_forward(x, **kwargs)[1]))
+
+
+@pytest.mark.parametrize("kwargs", [dict(kernel_size=2), dict(kernel_size=3, stride=1, padding=1),
+                                    dict(kernel_size=(2, 3), stride=(1, 2))], ids=["2x2", "3x3_overlap", "2x3"])
+def test_indices_of_ties_are_the_first_maximum_like_torch(kwargs):
+    x = np.round(rng(4).random((2, 2, 6, 6)) * 2) / 2  # many ties
+    x[0, 0] = 1.0  # every window all ties
+    _, indices_t = F.max_pool2d(torch.from_numpy(x), **kwargs, return_indices=True)
+    assert_close(max_pool2d_forward_with_indices(x, **kwargs)[1], indices_t, name="indices", tol=0)
+
+
+def test_indices_by_hand():
+    x = np.array([[1.0, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])[None, None]
+    out, indices, _ = max_pool2d_forward_with_indices(x, kernel_size=2)
+    assert np.array_equal(out[0, 0], [[6, 8], [3, 4]])
+    assert np.array_equal(indices[0, 0], [[5, 7], [8, 15]])  # row * 4 + column
+
+
+# id: (x shape, keyword arguments of the pooling, output_size given to unpool or None)
+UNPOOL_CASES = {
+    "2x2_tiles_exactly": ((2, 3, 6, 8), dict(kernel_size=2), None),
+    "odd_input_needs_output_size": ((1, 2, 7, 9), dict(kernel_size=2), (7, 9)),
+    "odd_input_4d_output_size": ((1, 2, 7, 9), dict(kernel_size=2), (1, 2, 7, 9)),
+    "overlapping_3x3_stride2_padding1": ((2, 2, 9, 8), dict(kernel_size=3, stride=2, padding=1), (9, 8)),
+    "pairs": ((2, 3, 7, 9), dict(kernel_size=(2, 3), stride=(2, 1), padding=(1, 1)), (7, 9)),
+    "stride_larger_than_kernel": ((1, 2, 10, 11), dict(kernel_size=2, stride=3), (10, 11)),
+}
+
+
+@pytest.mark.parametrize("case", list(UNPOOL_CASES))
+def test_max_unpool_matches_torch(case):
+    x_shape, kwargs, output_size = UNPOOL_CASES[case]
+    x = rng(0).standard_normal(x_shape)
+    out_t, indices_t = F.max_pool2d(torch.from_numpy(x), **kwargs, return_indices=True)
+    expected = F.max_unpool2d(out_t, indices_t, **kwargs, output_size=output_size)
+    out, indices, _ = max_pool2d_forward_with_indices(x, **kwargs)
+    assert_close(max_unpool2d(out, indices, **kwargs, output_size=output_size), expected, name="unpooled")
+
+
+def test_max_unpool_of_arbitrary_values_matches_torch():
+    """Unpooling scatters any values (e.g. a decoder's feature map), not only the maxima."""
+    x = rng(5).standard_normal((2, 3, 6, 8))
+    _, indices_t = F.max_pool2d(torch.from_numpy(x), kernel_size=2, return_indices=True)
+    values = rng(6).standard_normal(tuple(indices_t.shape))
+    expected = F.max_unpool2d(torch.from_numpy(values), indices_t, kernel_size=2)
+    assert_close(max_unpool2d(values, indices_t.numpy(), kernel_size=2), expected, name="unpooled")
+
+
+def test_max_unpool_by_hand_keeps_maxima_and_zeros_the_rest():
+    x = np.array([[1.0, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])[None, None]
+    out, indices, _ = max_pool2d_forward_with_indices(x, kernel_size=2)
+    expected = np.array([[0.0, 0, 0, 0], [0, 6, 0, 8], [3, 0, 0, 0], [0, 0, 0, 4]])
+    assert np.array_equal(max_unpool2d(out, indices, kernel_size=2)[0, 0], expected)
+
+
+def test_max_unpool_float32_stays_float32():
+    x = rng(2).standard_normal((1, 2, 6, 6)).astype(np.float32)
+    out, indices, _ = max_pool2d_forward_with_indices(x, kernel_size=2)
+    assert max_unpool2d(out, indices, kernel_size=2).dtype == np.float32
+
+
+UNPOOL_X = np.zeros((1, 2, 3, 3))
+UNPOOL_I = np.zeros((1, 2, 3, 3), dtype=np.int64)
+
+BAD_UNPOOL = {
+    # id: (x, indices, keyword arguments, regex the message must match)
+    "x_3d": (np.zeros((2, 3, 3)), UNPOOL_I, dict(kernel_size=2), r"x must be 4-D \(N, C, H, W\), got shape \(2, 3, 3\)"),
+    "x_integer": (UNPOOL_I, UNPOOL_I, dict(kernel_size=2), r"x must be a floating-point array, got dtype int64"),
+    "indices_float": (UNPOOL_X, UNPOOL_X, dict(kernel_size=2), r"indices must be an integer array, got dtype float64"),
+    "indices_wrong_shape": (UNPOOL_X, np.zeros((1, 2, 3, 2), dtype=np.int64), dict(kernel_size=2),
+                            r"indices must have shape \(1, 2, 3, 3\), got shape \(1, 2, 3, 2\)"),
+    "index_too_large": (UNPOOL_X, np.full((1, 2, 3, 3), 36), dict(kernel_size=2),
+                        r"indices must lie in 0 \.\. 35 \(output size \(6, 6\)\), got 36"),
+    "index_negative": (UNPOOL_X, np.full((1, 2, 3, 3), -1), dict(kernel_size=2),
+                       r"indices must lie in 0 \.\. 35 \(output size \(6, 6\)\), got -1"),
+    "output_size_too_large": (UNPOOL_X, UNPOOL_I, dict(kernel_size=2, output_size=(8, 6)),
+                              r"output_size \(8, 6\) is impossible .*dimension 0 must be between 4 and 8 \(exclusive\)"),
+    "output_size_wrong_length": (UNPOOL_X, UNPOOL_I, dict(kernel_size=2, output_size=(6, 6, 6)),
+                                 r"output_size must be \(H, W\) or \(N, C, H, W\) ints, got \(6, 6, 6\)"),
+    "kernel_zero": (UNPOOL_X, UNPOOL_I, dict(kernel_size=0), r"kernel_size must be positive, got 0"),
+    "padding_negative": (UNPOOL_X, UNPOOL_I, dict(kernel_size=2, padding=-1), r"padding must be at least 0, got -1"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_UNPOOL))
+def test_max_unpool_rejects_bad_input(case):
+    x, indices, kwargs, message = BAD_UNPOOL[case]
+    with pytest.raises(ValueError, match=r"^max_unpool2d: " + message):
+        max_unpool2d(x, indices, **kwargs)
+
+
+def test_max_pool_with_indices_rejects_bad_input():
+    with pytest.raises(ValueError, match=r"^max_pool2d: x must be 4-D \(N, C, H, W\), got shape \(6, 6\)"):
+        max_pool2d_forward_with_indices(np.zeros((6, 6)), kernel_size=2)
+
+
+def test_max_unpool_without_output_size_fails_like_torch_when_the_default_is_too_small():
+    """7 rows pooled this way give 4, which unpool by default to 6 rows: too few for a maximum in row 6."""
+    x = rng(0).standard_normal((1, 1, 7, 9))
+    x[0, 0, 6, 8] = 10.0  # a maximum in the last row, outside the default 6 x 8 output
+    out_t, indices_t = F.max_pool2d(torch.from_numpy(x), kernel_size=(2, 3), stride=(2, 1),
+                                    padding=(1, 1), return_indices=True)
+    with pytest.raises(RuntimeError, match="invalid max index"):
+        F.max_unpool2d(out_t, indices_t, kernel_size=(2, 3), stride=(2, 1), padding=(1, 1))
+    with pytest.raises(ValueError, match=r"^max_unpool2d: indices must lie in 0 \.\. 53 \(output size \(6, 9\)\), got 62"):
+        max_unpool2d(out_t.numpy(), indices_t.numpy(), kernel_size=(2, 3), stride=(2, 1), padding=(1, 1))

@@ -255,8 +255,9 @@ def _transposed_hint(expected, got, rtol, atol) -> str:
     """A hint when a wrong ``got`` is the transpose of ``expected`` (called on failures only)."""
     if (expected.ndim == 2 and got.ndim == 2 and got.shape == expected.T.shape
             and np.allclose(got.T, expected, rtol=rtol, atol=atol)):
-        return ("your output is the transpose of the expected one: the first index runs "
-                "over rows (height), the second over columns (width)")
+        return (f"your output is the transpose of the expected one (shape {got.shape} "
+                f"instead of {expected.shape}): swap its two axes, and check which of your "
+                "loops runs over the first axis (rows) and which over the second (columns)")
     return ""
 
 

@@ -13,6 +13,11 @@ from cnnbook.numpy_ops.conv import (
     conv2d_forward,
     conv2d_backward,
 )
+from cnnbook.numpy_ops.conv_transpose import (
+    conv_transpose2d_forward,
+    conv_transpose2d_backward,
+)
+from cnnbook.numpy_ops.padding import PADDING_MODES, pad2d, padding_indices
 from cnnbook.numpy_ops.pooling import (
     max_pool2d_forward_naive,
     max_pool2d_backward_naive,
@@ -22,6 +27,8 @@ from cnnbook.numpy_ops.pooling import (
     avg_pool2d_backward_naive,
     avg_pool2d_forward,
     avg_pool2d_backward,
+    max_pool2d_forward_with_indices,
+    max_unpool2d,
 )
 from cnnbook.numpy_ops.activations import (
     relu_forward,
@@ -82,6 +89,8 @@ __all__ = [
     "conv2d_backward_naive",
     "conv2d_forward",
     "conv2d_forward_naive",
+    "conv_transpose2d_backward",
+    "conv_transpose2d_forward",
     "cross_entropy_backward",
     "cross_entropy_backward_naive",
     "cross_entropy_forward",
@@ -100,6 +109,11 @@ __all__ = [
     "max_pool2d_backward_naive",
     "max_pool2d_forward",
     "max_pool2d_forward_naive",
+    "max_pool2d_forward_with_indices",
+    "max_unpool2d",
+    "pad2d",
+    "padding_indices",
+    "PADDING_MODES",
     "relu_backward",
     "relu_backward_naive",
     "relu_forward",

@@ -14,17 +14,29 @@ free of NaN and -inf.
 
 The ``*_naive`` variants loop over every output value (the lesson, and the oracle); the plain
 names loop only over the KH*KW positions inside a window, each step a whole-array operation.
+
+Max-unpooling (DeconvNet, SegNet) puts pooled values back where their maxima came from:
+``max_pool2d_forward_with_indices`` also returns those positions, as torch's
+``return_indices=True`` does (a flat index into H*W per channel), and ``max_unpool2d``
+scatters values to them into an otherwise zero map.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
 from cnnbook.shapes import pool2d_output_size
-from cnnbook.validation import IntPair, pool2d_arguments, require_float, require_ndim, require_shape
+from cnnbook.validation import (
+    IntPair,
+    pair,
+    pool2d_arguments,
+    require_float,
+    require_ndim,
+    require_shape,
+)
 
 
 @dataclass(frozen=True)
@@ -216,6 +228,117 @@ def max_pool2d_backward(dout: np.ndarray, cache: Pool2dCache) -> np.ndarray:
             grad = _window_entry(dxpad, i, j, out.shape[2:], stride)  # a view into dxpad
             grad += dout * is_max
     return _crop(dxpad, cache.padding, cache.x_shape)
+
+
+def max_pool2d_forward_with_indices(
+    x: np.ndarray, *, kernel_size: IntPair, stride: Optional[IntPair] = None, padding: IntPair = 0
+) -> Tuple[np.ndarray, np.ndarray, Pool2dCache]:
+    """Max pooling that also returns where each maximum was: the "switches" of max-unpooling.
+
+    indices[n, c, i, j] = r * W + s, where (r, s) is the row and column in the unpadded x of
+    the first maximum (row-major order) of window (i, j); the same convention as torch.
+
+    Args:
+        x: (N, C, H, W).
+        kernel_size: int or (h, w) pair.
+        stride: int or (h, w) pair; None means kernel_size.
+        padding: int or (h, w) pair, at most half the kernel size.
+
+    Returns:
+        out: (N, C, OH, OW), as :func:`max_pool2d_forward`.
+        indices: int64 (N, C, OH, OW), flat positions in 0 .. H*W - 1.
+        cache: a :class:`Pool2dCache` for :func:`max_pool2d_backward`.
+
+    Torch equivalent: torch.nn.functional.max_pool2d(..., return_indices=True)
+    """
+    out, cache = max_pool2d_forward(x, kernel_size=kernel_size, stride=stride, padding=padding)
+    (kh, kw), (sh, sw), (ph, pw) = cache.kernel_size, cache.stride, cache.padding
+    width = cache.x_shape[3]
+    oh, ow = out.shape[2:]
+    rows = np.arange(oh)[:, None] * sh - ph  # (OH, 1): top row of each window, in x's rows
+    cols = np.arange(ow)[None, :] * sw - pw  # (1, OW): left column of each window
+    indices = np.full(out.shape, -1, dtype=np.int64)  # -1: maximum not found yet
+    for i in range(kh):
+        for j in range(kw):  # window entries in row-major order: the first maximum wins
+            is_max = (_window_entry(cache.xpad, i, j, (oh, ow), (sh, sw)) == out) & (indices < 0)
+            flat = (rows + i) * width + (cols + j)  # (OH, OW)
+            indices = np.where(is_max, flat, indices)
+    return out, indices, cache
+
+
+def _unpool_output_hw(x_hw, kernel, stride, padding, output_size, *, op: str) -> Tuple[int, int]:
+    """(OH, OW) of max-unpooling: the default (H - 1) S - 2P + K, or a checked ``output_size``."""
+    default = tuple((x_hw[d] - 1) * stride[d] - 2 * padding[d] + kernel[d] for d in range(2))
+    if output_size is None:
+        size = default
+    else:
+        if (not isinstance(output_size, Sequence) or len(output_size) not in (2, 4)
+                or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in output_size)):
+            raise ValueError(f"{op}: output_size must be (H, W) or (N, C, H, W) ints, got {output_size!r}")
+        size = tuple(int(v) for v in output_size[-2:])
+        for d in range(2):
+            low, high = default[d] - stride[d], default[d] + stride[d]
+            if not low < size[d] < high:
+                raise ValueError(
+                    f"{op}: output_size {size} is impossible for this pooling: dimension {d} must be "
+                    f"between {low} and {high} (exclusive), the sizes that pool to {x_hw[d]}"
+                )
+    if min(size) < 1:
+        raise ValueError(f"{op}: the output would be empty {size}; check kernel_size, stride and padding")
+    return size  # type: ignore[return-value]
+
+
+def max_unpool2d(
+    x: np.ndarray,
+    indices: np.ndarray,
+    *,
+    kernel_size: IntPair,
+    stride: Optional[IntPair] = None,
+    padding: IntPair = 0,
+    output_size: Optional[Sequence[int]] = None,
+) -> np.ndarray:
+    """Max-unpooling: each value goes back to the position its maximum came from; zeros elsewhere.
+
+    out[n, c].flat[indices[n, c, i, j]] = x[n, c, i, j]; every other entry of out is 0. A
+    partial inverse of max pooling: the maxima return to their places, the rest is lost. When
+    overlapping windows share a maximum, its index appears twice and one value is written.
+
+    Args:
+        x: (N, C, H, W), e.g. the output of max pooling (or a map of that shape).
+        indices: integer (N, C, H, W), flat positions into OH*OW, from
+            :func:`max_pool2d_forward_with_indices`.
+        kernel_size, stride, padding: those of the pooling being undone (stride None means
+            kernel_size).
+        output_size: (OH, OW) or (N, C, OH, OW); by default the size the pooling came from
+            when its windows tiled the input exactly. Give it when that is ambiguous (an odd
+            input size pooled with stride 2).
+
+    Returns:
+        out: (N, C, OH, OW), OH = (H - 1) SH - 2 PH + KH unless output_size says otherwise.
+
+    Torch equivalent: torch.nn.functional.max_unpool2d
+    """
+    op = "max_unpool2d"
+    require_ndim(x, 4, "x", op=op, layout="(N, C, H, W)")
+    require_float(x, "x", op=op)
+    require_ndim(indices, 4, "indices", op=op, layout="(N, C, H, W)")
+    if np.asarray(indices).dtype.kind not in "iu":
+        raise ValueError(f"{op}: indices must be an integer array, got dtype {indices.dtype}")
+    require_shape(indices, x.shape, "indices", op=op)
+    kernel = pair(kernel_size, "kernel_size", op=op)
+    strides = kernel if stride is None else pair(stride, "stride", op=op)
+    paddings = pair(padding, "padding", op=op, minimum=0)
+    oh, ow = _unpool_output_hw(x.shape[2:], kernel, strides, paddings, output_size, op=op)
+    n, c = x.shape[:2]
+    flat_indices = np.asarray(indices, dtype=np.int64).reshape(n, c, -1)  # (N, C, H*W)
+    if flat_indices.size and (flat_indices.min() < 0 or flat_indices.max() >= oh * ow):
+        bad = flat_indices[(flat_indices < 0) | (flat_indices >= oh * ow)][0]
+        raise ValueError(
+            f"{op}: indices must lie in 0 .. {oh * ow - 1} (output size {(oh, ow)}), got {bad}"
+        )
+    out = np.zeros((n, c, oh * ow), dtype=x.dtype)
+    np.put_along_axis(out, flat_indices, x.reshape(n, c, -1), axis=2)
+    return out.reshape(n, c, oh, ow)
 
 
 # --------------------------------------------------------------------------- average pooling

@@ -1,5 +1,12 @@
 """Plots, animations and widgets that the chapters share.
 
-One module per kind of picture: ``matrices`` draws small arrays as labelled grids of
-cells. Import from the submodule, e.g. ``from cnnbook.viz.matrices import show_matrix``.
+One module per kind of picture:
+
+- ``matrices``: small arrays drawn as labelled grids of cells (``show_matrix``);
+- ``animation``: a kernel sliding over an input, as a JavaScript animation that plays in
+  a static web page (``animate_convolution``, ``convolution_animation_html``);
+- ``widgets``: an ipywidgets explorer of kernel size, stride, padding and dilation for
+  Colab/Jupyter (``convolution_explorer``; its computation is ``explore_convolution``).
+
+Import from the submodule, e.g. ``from cnnbook.viz.matrices import show_matrix``.
 """

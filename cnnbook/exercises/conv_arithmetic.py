@@ -1,0 +1,187 @@
+"""Check for the output-size exercise (chapter 3, padding, stride and dilation).
+
+``check_conv2d_output_size`` grades a function
+``conv2d_output_size(size, kernel_size, stride, padding, dilation) -> int`` that returns
+the number of positions a convolution visits along one axis:
+
+    O = floor((I + 2P - D (K - 1) - 1) / S) + 1
+
+The expected answers come from the shape of an actual ``torch.nn.functional.conv2d``
+output, not from a formula. The answer must be an int, so the check grades its own
+way: the shared runner accepts any number that is close, and 14.0 is not an int.
+Typical mistakes (off by one, ceil instead of floor, one-sided padding, forgotten
+dilation or stride, true division, a tuple) get a hint that names them.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import traceback
+from numbers import Integral, Real
+from typing import Any, Callable, List, Optional
+
+from cnnbook.exercises.core import Case, CaseResult, CheckResult
+
+# (size, kernel_size, stride, padding, dilation) and what each case is about.
+SETTINGS = [
+    ((28, 3, 1, 0, 1), "the lecture's MNIST example, 28x28 input, 3x3 kernel"),
+    ((5, 3, 1, 0, 1), "the lecture's 5x5 input, 3x3 kernel"),
+    ((28, 5, 1, 2, 1), "'same' padding: 5x5 kernel, padding 2"),
+    ((227, 11, 4, 0, 1), "AlexNet's first layer: 227 pixels, 11x11 kernel, stride 4"),
+    ((7, 3, 2, 0, 1), "stride 2 that divides exactly"),
+    ((8, 3, 2, 0, 1), "stride 2 that does not divide: the last column is never read"),
+    ((11, 3, 3, 1, 1), "stride 3 with padding 1, not exact"),
+    ((10, 3, 1, 0, 2), "dilation 2: the 3-tap kernel spans 5 pixels"),
+    ((32, 3, 2, 2, 2), "dilation 2, padding 2, stride 2, not exact"),
+    ((9, 2, 4, 1, 3), "even kernel, dilation 3, stride 4, padding 1"),
+    ((1, 3, 1, 1, 1), "kernel as large as the padded input (1 pixel + 2 padding)"),
+    ((5, 7, 1, 1, 1), "7-wide kernel on a 5-pixel input padded to 7"),
+    ((9, 1, 2, 0, 1), "1x1 kernel with stride 2"),
+]
+
+FORMULA = "O = floor((I + 2P - D(K-1) - 1) / S) + 1"
+INTEGER_DIVISION_HINT = ("use integer division //: (I + 2P - D(K-1) - 1) // S + 1 is an int, "
+                         "and / always returns a float")
+
+
+def torch_conv2d_output_size(size: int, kernel_size: int, stride: int, padding: int,
+                             dilation: int) -> int:
+    """The output width of an actual ``torch.nn.functional.conv2d`` call (the oracle).
+
+    Convolves a (1, 1, 1, size) zero image with a (1, 1, 1, kernel_size) kernel, with the
+    given stride, padding and dilation along the width, and returns the output's width.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    x = torch.zeros(1, 1, 1, size)
+    w = torch.zeros(1, 1, 1, kernel_size)
+    out = F.conv2d(x, w, stride=(1, stride), padding=(0, padding), dilation=(1, dilation))
+    return int(out.shape[-1])
+
+
+def conv2d_output_size_cases(seed: int = 0) -> List[Case]:
+    """The public cases (fixed settings; ``seed`` is unused and kept for a uniform API)."""
+    cases = []
+    for args, about in SETTINGS:
+        size, kernel, stride, padding, dilation = args
+        name = f"I={size}, K={kernel}, S={stride}, P={padding}, D={dilation}: {about}"
+        cases.append(Case(name, args, torch_conv2d_output_size(*args), f"use {FORMULA}"))
+    return cases
+
+
+def diagnose_conv2d_output_size(case: Case, got: int) -> Optional[str]:
+    """Name the mistake behind a wrong integer answer, or return None."""
+    size, kernel, stride, padding, dilation = case.args
+    expected = case.expected
+    reach = dilation * (kernel - 1) + 1  # effective kernel size
+    span = size + 2 * padding - reach  # how far the window's start can move
+    mistakes = [  # (wrong answer, hint), most specific first
+        ((size + 2 * padding - kernel) // stride + 1,
+         f"the dilated kernel covers D(K-1)+1 = {dilation}*({kernel}-1)+1 = {reach} pixels, "
+         f"not K = {kernel}: use D(K-1), not K - 1"),
+        ((size + padding - reach) // stride + 1,
+         f"padding is added on both sides: use I + 2P = {size + 2 * padding}, not I + P"),
+        ((size - reach) // stride + 1,
+         f"you left out the padding: the window slides over I + 2P = {size + 2 * padding} pixels"),
+        (math.ceil(span / stride) + 1,
+         f"use floor, not ceil: a window that would hang over the end is not computed, so "
+         f"{span}/{stride} rounds down"),
+        (span + 1, f"divide by the stride S = {stride}: the window jumps S pixels at a time"),
+        (span // stride,
+         "off by one: add 1 for the first window, which sits at position 0 before any step"),
+        (span // stride + 2, "off by one: you count one window too many; " + FORMULA),
+    ]
+    for wrong, hint in mistakes:
+        if got == wrong and wrong != expected:
+            return hint
+    if abs(got - expected) == 1:
+        return "off by one: " + FORMULA
+    return None
+
+
+def _grade(case: Case, got: Any) -> CaseResult:
+    """Compare one answer with the expected int; a wrong answer gets a hint."""
+    def fail(message: str, hint: str = "") -> CaseResult:
+        return CaseResult(case.name, False, 0.0, message, hint or case.hint, case.expected, got)
+
+    expected = case.expected
+    if got is None:
+        return fail("returned None", "did you forget the `return` statement?")
+    if isinstance(got, (tuple, list)):
+        return fail(f"returned a {type(got).__name__} {_short(got)}, expected one int",
+                    "return a single int: the function works on one axis (call it once per "
+                    "axis for the height and the width)")
+    if isinstance(got, bool):
+        return fail(f"returned {got!r} (bool), expected an int")
+    if isinstance(got, Integral):  # int, or a NumPy integer
+        if int(got) != expected:
+            return fail(f"expected {expected}, got {int(got)}",
+                        diagnose_conv2d_output_size(case, int(got)) or "")
+        return CaseResult(case.name, True, 1.0)
+    if isinstance(got, Real):  # a float: 13.5, or 14.0
+        if got == expected:
+            return fail(f"returned the float {float(got)!r}, expected the int {expected}",
+                        INTEGER_DIVISION_HINT)
+        return fail(f"expected {expected}, got the float {float(got)!r}", INTEGER_DIVISION_HINT)
+    if hasattr(got, "item"):  # a NumPy array or a torch tensor
+        return fail(f"returned a {type(got).__name__} {_short(got)}, expected a plain int",
+                    "return a Python int, e.g. with int(...)")
+    return fail(f"returned {_short(got)} ({type(got).__name__}), expected an int")
+
+
+def _short(value: Any) -> str:
+    """``repr(value)`` on one line, at most 80 characters."""
+    return _truncate(repr(value))
+
+
+def _truncate(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _where(error: BaseException) -> str:
+    """" (in f, line n)" for the innermost frame of the error's traceback."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return f" (in {frames[-1].name}, line {frames[-1].lineno})" if frames else ""
+
+
+def check_conv2d_output_size(student_fn: Callable) -> CheckResult:
+    """Check ``student_fn(size, kernel_size, stride, padding, dilation) -> int``; never raises.
+
+    Prints one PASS/FAIL line per case, with hints for typical mistakes, and a summary.
+
+    Returns:
+        The :class:`~cnnbook.exercises.core.CheckResult`.
+    """
+    results = []
+    for case in conv2d_output_size_cases():
+        if not callable(student_fn):
+            result = CaseResult(case.name, False, 0.0,
+                                f"expected a function, got {type(student_fn).__name__}",
+                                "pass the function itself, without calling it: "
+                                "check_conv2d_output_size(conv2d_output_size)")
+        else:
+            try:
+                result = _grade(case, student_fn(*copy.deepcopy(case.args)))
+            except NotImplementedError:
+                result = CaseResult(case.name, False, 0.0,
+                                    "not implemented yet (the function raises NotImplementedError)",
+                                    "replace the `raise NotImplementedError` line with your code")
+            except KeyboardInterrupt:
+                raise
+            except BaseException as error:  # noqa: BLE001 - a student's error is a FAIL line
+                result = CaseResult(case.name, False, 0.0,
+                                    f"raised {type(error).__name__}: {_truncate(str(error))}"
+                                    f"{_where(error)}",
+                                    case.hint)
+        results.append(result)
+        print(f"PASS  {case.name}" if result.passed else f"FAIL  {case.name}: {result.message}")
+        if not result.passed and result.hint:
+            print(f"      hint: {result.hint}")
+    check = CheckResult(title="conv2d_output_size", passed=sum(r.passed for r in results),
+                        total=len(results), points=float(sum(r.points for r in results)),
+                        max_points=float(len(results)), cases=results)
+    print(check.summary())
+    return check
