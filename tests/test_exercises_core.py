@@ -56,3 +56,27 @@ def test_tuple_diagnose_receives_the_whole_answer(capsys):
 def test_a_list_of_values_is_accepted(capsys):
     result = run_check(lambda a, b: list(_reference(a, b)), [_case()], title="pair")
     assert result.all_passed
+
+
+def test_a_custom_comparison_replaces_the_default_one(capsys):
+    def exact_int(case, got):
+        if type(got) is not int:
+            return f"returned {type(got).__name__}, expected int", "use //"
+        return ("", "") if got == case.expected else (f"expected {case.expected}", "")
+
+    cases = [Case("seven", (14,), 7)]
+    assert run_check(lambda n: n // 2, cases, title="half", compare=exact_int).all_passed
+    result = run_check(lambda n: n / 2, cases, title="half", compare=exact_int)
+    out = capsys.readouterr().out
+    assert not result.all_passed  # the default comparison would accept 7.0
+    assert "FAIL  seven: returned float, expected int" in out and "hint: use //" in out
+
+
+def test_a_custom_comparison_still_gets_the_runners_protection(capsys):
+    def boom(n):
+        raise ZeroDivisionError("oops")
+
+    result = run_check(boom, [Case("seven", (14,), 7)], title="half",
+                       compare=lambda case, got: ("", ""))
+    assert not result.all_passed
+    assert "raised ZeroDivisionError: oops" in capsys.readouterr().out

@@ -7,21 +7,20 @@ the number of positions a convolution visits along one axis:
     O = floor((I + 2P - D (K - 1) - 1) / S) + 1
 
 The expected answers come from the shape of an actual ``torch.nn.functional.conv2d``
-output, not from a formula. The answer must be an int, so the check grades its own
-way: the shared runner accepts any number that is close, and 14.0 is not an int.
+output, not from a formula. The answer must be an int, so the check passes its own
+comparison to the shared runner (which would accept any number that is close: 14.0 is not
+an int).
 Typical mistakes (off by one, ceil instead of floor, one-sided padding, forgotten
 dilation or stride, true division, a tuple) get a hint that names them.
 """
 
 from __future__ import annotations
 
-import copy
 import math
-import traceback
 from numbers import Integral, Real
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, List, Optional, Tuple
 
-from cnnbook.exercises.core import Case, CaseResult, CheckResult
+from cnnbook.exercises.core import Case, CheckResult, run_check
 
 # (size, kernel_size, stride, padding, dilation) and what each case is about.
 SETTINGS = [
@@ -101,34 +100,29 @@ def diagnose_conv2d_output_size(case: Case, got: int) -> Optional[str]:
     return None
 
 
-def _grade(case: Case, got: Any) -> CaseResult:
-    """Compare one answer with the expected int; a wrong answer gets a hint."""
-    def fail(message: str, hint: str = "") -> CaseResult:
-        return CaseResult(case.name, False, 0.0, message, hint or case.hint, case.expected, got)
-
+def compare_output_size(case: Case, got: Any) -> Tuple[str, str]:
+    """(message, hint) for one answer; an empty message means it is the expected int."""
     expected = case.expected
-    if got is None:
-        return fail("returned None", "did you forget the `return` statement?")
     if isinstance(got, (tuple, list)):
-        return fail(f"returned a {type(got).__name__} {_short(got)}, expected one int",
-                    "return a single int: the function works on one axis (call it once per "
-                    "axis for the height and the width)")
+        return (f"returned a {type(got).__name__} {_short(got)}, expected one int",
+                "return a single int: the function works on one axis (call it once per "
+                "axis for the height and the width)")
     if isinstance(got, bool):
-        return fail(f"returned {got!r} (bool), expected an int")
+        return f"returned {got!r} (bool), expected an int", case.hint
     if isinstance(got, Integral):  # int, or a NumPy integer
         if int(got) != expected:
-            return fail(f"expected {expected}, got {int(got)}",
-                        diagnose_conv2d_output_size(case, int(got)) or "")
-        return CaseResult(case.name, True, 1.0)
+            return (f"expected {expected}, got {int(got)}",
+                    diagnose_conv2d_output_size(case, int(got)) or case.hint)
+        return "", ""
     if isinstance(got, Real):  # a float: 13.5, or 14.0
         if got == expected:
-            return fail(f"returned the float {float(got)!r}, expected the int {expected}",
-                        INTEGER_DIVISION_HINT)
-        return fail(f"expected {expected}, got the float {float(got)!r}", INTEGER_DIVISION_HINT)
+            return (f"returned the float {float(got)!r}, expected the int {expected}",
+                    INTEGER_DIVISION_HINT)
+        return f"expected {expected}, got the float {float(got)!r}", INTEGER_DIVISION_HINT
     if hasattr(got, "item"):  # a NumPy array or a torch tensor
-        return fail(f"returned a {type(got).__name__} {_short(got)}, expected a plain int",
-                    "return a Python int, e.g. with int(...)")
-    return fail(f"returned {_short(got)} ({type(got).__name__}), expected an int")
+        return (f"returned a {type(got).__name__} {_short(got)}, expected a plain int",
+                "return a Python int, e.g. with int(...)")
+    return f"returned {_short(got)} ({type(got).__name__}), expected an int", case.hint
 
 
 def _short(value: Any) -> str:
@@ -141,12 +135,6 @@ def _truncate(text: str) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _where(error: BaseException) -> str:
-    """" (in f, line n)" for the innermost frame of the error's traceback."""
-    frames = traceback.extract_tb(error.__traceback__)
-    return f" (in {frames[-1].name}, line {frames[-1].lineno})" if frames else ""
-
-
 def check_conv2d_output_size(student_fn: Callable) -> CheckResult:
     """Check ``student_fn(size, kernel_size, stride, padding, dilation) -> int``; never raises.
 
@@ -155,33 +143,5 @@ def check_conv2d_output_size(student_fn: Callable) -> CheckResult:
     Returns:
         The :class:`~cnnbook.exercises.core.CheckResult`.
     """
-    results = []
-    for case in conv2d_output_size_cases():
-        if not callable(student_fn):
-            result = CaseResult(case.name, False, 0.0,
-                                f"expected a function, got {type(student_fn).__name__}",
-                                "pass the function itself, without calling it: "
-                                "check_conv2d_output_size(conv2d_output_size)")
-        else:
-            try:
-                result = _grade(case, student_fn(*copy.deepcopy(case.args)))
-            except NotImplementedError:
-                result = CaseResult(case.name, False, 0.0,
-                                    "not implemented yet (the function raises NotImplementedError)",
-                                    "replace the `raise NotImplementedError` line with your code")
-            except KeyboardInterrupt:
-                raise
-            except BaseException as error:  # noqa: BLE001 - a student's error is a FAIL line
-                result = CaseResult(case.name, False, 0.0,
-                                    f"raised {type(error).__name__}: {_truncate(str(error))}"
-                                    f"{_where(error)}",
-                                    case.hint)
-        results.append(result)
-        print(f"PASS  {case.name}" if result.passed else f"FAIL  {case.name}: {result.message}")
-        if not result.passed and result.hint:
-            print(f"      hint: {result.hint}")
-    check = CheckResult(title="conv2d_output_size", passed=sum(r.passed for r in results),
-                        total=len(results), points=float(sum(r.points for r in results)),
-                        max_points=float(len(results)), cases=results)
-    print(check.summary())
-    return check
+    return run_check(student_fn, conv2d_output_size_cases(), title="conv2d_output_size",
+                     compare=compare_output_size)

@@ -32,6 +32,7 @@ MAX_ARRAY_DUMPS = 2
 MAX_REPR = 200
 
 Diagnose = Callable[["Case", np.ndarray], Optional[str]]
+Compare = Callable[["Case", Any], Tuple[str, str]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,6 +104,7 @@ def run_check(
     rtol: float = 1e-6,
     atol: float = 1e-8,
     diagnose: Optional[Diagnose] = None,
+    compare: Optional[Compare] = None,
 ) -> CheckResult:
     """Run ``student_fn`` on every case, print a report and return the result; never raises.
 
@@ -115,6 +117,9 @@ def run_check(
         diagnose: optional ``diagnose(case, got) -> hint or None``, called when an array
             answer has the wrong shape or values, to recognise typical mistakes. For a case
             whose ``expected`` is a tuple, ``got`` is the student's whole tuple.
+        compare: optional ``compare(case, got) -> (message, hint)`` replacing the default
+            comparison of arrays and numbers (e.g. to insist on an int); an empty
+            message means the answer is correct.
 
     Returns:
         A :class:`CheckResult` with the counts, points and per-case details.
@@ -123,7 +128,8 @@ def run_check(
     dumps = 0
     for case in cases:
         try:
-            result = _run_case(student_fn, case, points_per_case, rtol, atol, diagnose)
+            result = _run_case(student_fn, case, points_per_case, rtol, atol, diagnose,
+                               compare)
         except Exception as error:  # a bug in a check (or an exotic answer) must not crash
             result = CaseResult(case.name, False, 0.0,
                                 f"the check itself failed ({_short_error(error)})", "")
@@ -139,7 +145,8 @@ def run_check(
     return check
 
 
-def _run_case(student_fn, case: Case, points_per_case, rtol, atol, diagnose) -> CaseResult:
+def _run_case(student_fn, case: Case, points_per_case, rtol, atol, diagnose,
+              compare=None) -> CaseResult:
     def fail(message: str, hint: str = "", got: Any = None) -> CaseResult:
         return CaseResult(case.name, False, 0.0, message, hint or case.hint,
                           expected=case.expected, got=got)
@@ -169,7 +176,9 @@ def _run_case(student_fn, case: Case, points_per_case, rtol, atol, diagnose) -> 
     expected = case.expected
     if got is None:
         return fail("returned None", "did you forget the `return` statement?")
-    if isinstance(expected, tuple):
+    if compare is not None:
+        message, hint = compare(case, got)
+    elif isinstance(expected, tuple):
         message, hint = _compare_tuples(case, expected, got, rtol, atol, diagnose)
     elif isinstance(expected, np.ndarray):
         message, hint = _compare_arrays(case, expected, got, rtol, atol, diagnose)

@@ -133,7 +133,7 @@ def draw_convolution_result(result: ConvolutionResult, axes):
                               linewidth=1.2, linestyle="--", label="original image"))
     ax_in.add_patch(Rectangle((-0.5, -0.5), reach, reach, fill=False, edgecolor="tab:orange",
                               linewidth=1.5, label=f"kernel footprint {reach}×{reach}"))
-    ax_in.legend(loc="lower left", fontsize=7, framealpha=0.8)
+    ax_in.legend(loc="lower left", fontsize=9, framealpha=0.8)
     ax_in.set(title=f"padded input {result.padded_shape[0]}×{result.padded_shape[1]} "
                     f"({result.padding_mode})", xlabel="column (pixels)", ylabel="row (pixels)")
     shown = (ax_out.imshow(result.output, cmap="RdBu_r", vmin=-limit, vmax=limit) if edge
