@@ -69,6 +69,25 @@ def test_kernel_is_python3(path):
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
 
 
+# The rendered page shows about this many characters of a code line; longer lines hide
+# their end behind a horizontal scroll bar.
+MAX_CODE_LINE = 92
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_code_lines_fit_the_page(path):
+    nb = nbformat.read(path, as_version=4)
+    long_lines = [
+        f"cell {i}: {len(line)} chars: {line[:60]}..."
+        for i, cell in enumerate(nb.cells[1:], start=1)  # the setup cell is fixed
+        if cell.cell_type == "code"
+        for line in cell.source.splitlines()
+        if len(line) > MAX_CODE_LINE
+    ]
+    assert not long_lines, (f"{path.name}: code lines longer than {MAX_CODE_LINE} characters:\n"
+                            + "\n".join(long_lines))
+
+
 def _toc_files(node):
     if isinstance(node, dict):
         if "file" in node:
