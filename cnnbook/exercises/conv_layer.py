@@ -29,6 +29,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 import numpy as np
 
 from cnnbook.exercises.core import Case, CheckResult, run_check
+from cnnbook.shapes import conv2d_output_size
 
 # --------------------------------------------------------------------------- torch oracles
 
@@ -75,10 +76,6 @@ def torch_conv2d_gradients(dout, x, w, b, stride: int, padding: int, *, window_s
     out = out[:, :, :oh, :ow]
     out.backward(_tensor(dout))
     return xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()
-
-
-def _output_size(size: int, kernel: int, stride: int, padding: int = 0) -> int:
-    return (size + 2 * padding - kernel) // stride + 1
 
 
 # --------------------------------------------------------------------------- im2col
@@ -136,7 +133,8 @@ def diagnose_im2col(case: Case, got: np.ndarray) -> Optional[str]:
     x, (kh, kw), stride = case.args
     c, h, w = x.shape
     expected = case.expected
-    oh, ow = _output_size(h, kh, stride), _output_size(w, kw, stride)
+    oh = conv2d_output_size(h, kh, stride=stride)
+    ow = conv2d_output_size(w, kw, stride=stride)
     rows, positions = c * kh * kw, oh * ow
     sizes = (f"OH = (H - KH) // stride + 1 = ({h} - {kh}) // {stride} + 1 = {oh} and "
              f"OW = (W - KW) // stride + 1 = ({w} - {kw}) // {stride} + 1 = {ow}")
@@ -236,8 +234,10 @@ def diagnose_conv2d_forward(case: Case, got: np.ndarray) -> Optional[str]:
     if got.ndim != 4:
         return f"return a 4-D array (N, F, OH, OW) = {expected.shape}"
     if got.shape != expected.shape:
-        no_pad = (_output_size(h, kh, stride), _output_size(wd, kw, stride))
-        no_stride = (_output_size(h, kh, 1, padding), _output_size(wd, kw, 1, padding))
+        no_pad = (conv2d_output_size(h, kh, stride=stride),
+                  conv2d_output_size(wd, kw, stride=stride))
+        no_stride = (conv2d_output_size(h, kh, padding=padding),
+                     conv2d_output_size(wd, kw, padding=padding))
         if padding and got.shape[2:] == no_pad:
             return PADDING_HINT
         if stride > 1 and got.shape[2:] == no_stride:
@@ -303,8 +303,8 @@ def conv2d_backward_cases(seed: int = 0) -> List[Case]:
         x = rng.standard_normal(x_shape)
         w = rng.standard_normal(w_shape)
         b = rng.standard_normal(w_shape[0])
-        oh = _output_size(x_shape[2], w_shape[2], stride, padding)
-        ow = _output_size(x_shape[3], w_shape[3], stride, padding)
+        oh = conv2d_output_size(x_shape[2], w_shape[2], stride=stride, padding=padding)
+        ow = conv2d_output_size(x_shape[3], w_shape[3], stride=stride, padding=padding)
         dout = rng.standard_normal((x_shape[0], w_shape[0], oh, ow))
         expected = torch_conv2d_gradients(dout, x, w, b, stride, padding)
         return Case(name, (dout, x, w, b, stride, padding), expected, hint, output_names=GRADIENT_NAMES)
