@@ -68,6 +68,7 @@ from cnnbook.numpy_ops.dropout import (
     dropout_forward_naive,
     dropout_backward_naive,
 )
+from cnnbook.numpy_ops.optim import SGD, Adadelta, Adagrad, Adam, AdamW, Optimizer, RMSprop
 from cnnbook.numpy_ops.normalization import (
     batch_norm_forward,
     batch_norm_backward,
@@ -76,6 +77,13 @@ from cnnbook.numpy_ops.normalization import (
 )
 
 __all__ = [
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Optimizer",
+    "RMSprop",
+    "SGD",
     "avg_pool2d_backward",
     "avg_pool2d_backward_naive",
     "avg_pool2d_forward",
