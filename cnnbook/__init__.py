@@ -8,6 +8,9 @@ Submodules (import the one you need; nothing heavy is imported here):
     cnnbook.gradcheck   numerical gradients and relative errors
     cnnbook.data        bundled MNIST sample and photos; full datasets through torchvision
     cnnbook.device      picks cuda > mps > cpu
+    cnnbook.models      architectures as readable torch modules (LeNet5, ...)
+    cnnbook.training    a small training loop: fit, evaluate, early stopping
+    cnnbook.viz         plots, animations and widgets the chapters share
     cnnbook.exercises   the checks behind the graded exercises
 """
 

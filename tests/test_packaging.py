@@ -28,6 +28,6 @@ def test_wheel_contains_the_package_and_its_data(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for filename in [*SHA256, "README.md"]:
         assert f"cnnbook/data/{filename}" in names, f"{filename} is missing from the wheel"
-    for module in ["numpy_ops/conv.py", "torch_ops/conv.py", "shapes.py", "gradcheck.py", "exercises/core.py"]:
+    for module in ["numpy_ops/conv.py", "numpy_ops/optim.py", "models/lenet.py", "training.py", "torch_ops/conv.py", "shapes.py", "gradcheck.py", "exercises/core.py"]:
         assert f"cnnbook/{module}" in names
     assert not any(name.startswith(("tests/", "chapters/")) for name in names)

@@ -172,3 +172,19 @@ def test_bad_data_is_named():
         fit(model, opt, (train[0], train[1][:3]), test, epochs=1)
     with pytest.raises(ValueError, match="patience must be a positive int"):
         EarlyStopping(0)
+
+
+@pytest.mark.gpu
+def test_fit_trains_lenet_on_the_gpu_like_on_the_cpu():
+    from cnnbook.models import LeNet5
+
+    train, test = mnist_tensors(device="cpu")
+    accs = {}
+    for device in ("cpu", "cuda"):
+        torch.manual_seed(0)
+        model = LeNet5()
+        opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+        hist = fit(model, opt, train, test, epochs=2, device=device, verbose=False)
+        assert next(model.parameters()).device.type == device
+        accs[device] = hist.test_acc[-1]
+    assert accs["cuda"] > 0.9 and abs(accs["cuda"] - accs["cpu"]) < 0.02
