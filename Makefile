@@ -25,6 +25,7 @@ test: $(STAMP)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/conv2d_numpy_vs_torch.py
+	$(BIN)/python benchmarks/lenet_epoch_numpy_vs_torch.py
 
 clean:
 	rm -rf _build

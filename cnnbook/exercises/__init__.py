@@ -6,9 +6,22 @@ PASS/FAIL line per case with a hint, then a summary, and never raises.
 
 Modules by chapter: ``recap`` (linear models, softmax, backpropagation), ``convolution``
 (the worked example), ``conv_arithmetic`` (output sizes), ``conv_layer`` (im2col, the
-convolution layer's forward and backward), ``pooling``.
+convolution layer's forward and backward), ``pooling``, ``activations`` (a stable sigmoid,
+ELU), ``optimizers`` (momentum, Nesterov, Adagrad, RMSprop, Adadelta, Adam steps),
+``normalization`` (batch norm forward and backward), ``regularization`` (dropout).
 """
 
+from cnnbook.exercises.activations import check_elu_and_grad, check_sigmoid_and_grad
+from cnnbook.exercises.normalization import check_batch_norm_backward, check_batch_norm_forward
+from cnnbook.exercises.optimizers import (
+    check_adadelta_step,
+    check_adagrad_step,
+    check_adam_step,
+    check_momentum_step,
+    check_nesterov_step,
+    check_rmsprop_step,
+)
+from cnnbook.exercises.regularization import check_dropout_backward, check_dropout_forward
 from cnnbook.exercises.conv_arithmetic import check_conv2d_output_size
 from cnnbook.exercises.conv_layer import check_conv2d_backward, check_conv2d_forward, check_im2col
 from cnnbook.exercises.convolution import check_conv2d_valid
@@ -30,20 +43,32 @@ from cnnbook.exercises.recap import (
 __all__ = [
     "Case",
     "CaseResult",
-    "CheckResult",
+    "check_adadelta_step",
+    "check_adagrad_step",
+    "check_adam_step",
     "check_avg_pool2d",
     "check_avg_pool2d_backward",
+    "check_batch_norm_backward",
+    "check_batch_norm_forward",
     "check_conv2d_backward",
     "check_conv2d_forward",
     "check_conv2d_output_size",
     "check_conv2d_valid",
+    "check_dropout_backward",
+    "check_dropout_forward",
+    "check_elu_and_grad",
     "check_gradient_descent",
     "check_im2col",
     "check_logistic_gradient",
     "check_max_pool2d",
     "check_max_pool2d_backward",
     "check_mlp_backward",
+    "check_momentum_step",
+    "check_nesterov_step",
     "check_normal_equation",
+    "check_rmsprop_step",
+    "check_sigmoid_and_grad",
     "check_softmax_cross_entropy",
+    "CheckResult",
     "run_check",
 ]

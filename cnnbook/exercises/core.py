@@ -157,7 +157,9 @@ def _run_case(student_fn, case: Case, points_per_case, rtol, atol, diagnose,
     args = copy.deepcopy(case.args)
     originals = copy.deepcopy(case.args)
     try:
-        got = student_fn(*args)
+        # A wrong answer may overflow; the case reports it, NumPy need not warn as well.
+        with np.errstate(all="ignore"):
+            got = student_fn(*args)
     except NotImplementedError:
         return fail("not implemented yet (the function raises NotImplementedError)",
                     "replace the `raise NotImplementedError` line with your code")
@@ -179,7 +181,7 @@ def _run_case(student_fn, case: Case, points_per_case, rtol, atol, diagnose,
     if compare is not None:
         message, hint = compare(case, got)
     elif isinstance(expected, tuple):
-        message, hint = _compare_tuples(case, expected, got, rtol, atol, diagnose)
+        message, hint = compare_tuples(case, expected, got, rtol, atol, diagnose)
     elif isinstance(expected, np.ndarray):
         message, hint = _compare_arrays(case, expected, got, rtol, atol, diagnose)
     else:
@@ -223,8 +225,12 @@ def _compare_arrays(case, expected: np.ndarray, got, rtol, atol, diagnose) -> Tu
                      or _safe_diagnose(diagnose, case, got))
 
 
-def _compare_tuples(case, expected: tuple, got, rtol, atol, diagnose) -> Tuple[str, str]:
-    """Compare a tuple answer value by value; report the first wrong one."""
+def compare_tuples(case, expected: tuple, got, rtol, atol, diagnose) -> Tuple[str, str]:
+    """Compare a tuple answer value by value; report the first wrong one.
+
+    Returns ``("", "")`` when every value matches, else (message, hint) for the first
+    mismatch. Checks with their own runner loop (e.g. an optimizer trajectory) reuse it.
+    """
     names = list(case.output_names) or [f"value {i + 1}" for i in range(len(expected))]
     listing = ", ".join(names)
     if not isinstance(got, (tuple, list)):

@@ -1,9 +1,10 @@
-"""Elementwise activations: ReLU, sigmoid, tanh and softplus, each a forward/backward pair.
+"""Elementwise activations: ReLU, sigmoid, tanh, softplus, Leaky ReLU, ELU and GELU, each a
+forward/backward pair.
 
 Every forward returns ``(out, cache)`` and every backward takes ``(dout, cache)`` and
-returns ``dx`` with the shape of ``x``. Inputs may have any shape. The ``*_naive``
-variants visit one element at a time (the lesson); the plain names are vectorised
-(the tool). Both variants of a pair share the cache format, so they can be mixed.
+returns ``dx`` with the shape of ``x``. Inputs may have any shape. ReLU, sigmoid, tanh
+and softplus also have ``*_naive`` variants that visit one element at a time (the
+lesson); the plain names are vectorised (the tool). Both variants of a pair share the cache format, so they can be mixed.
 """
 
 from __future__ import annotations
@@ -252,3 +253,160 @@ def softplus_backward_naive(dout: np.ndarray, cache: SoftplusCache) -> np.ndarra
             e = math.exp(v * beta)
             dx.flat[i] = dout.flat[i] * e / (e + 1.0)
     return dx
+
+
+# ----------------------------------------------------------------------- Leaky ReLU
+
+LeakyReluCache = Tuple[np.ndarray, float]
+
+
+def _check_number(value: float, name: str, op: str, *, positive: bool = False) -> None:
+    """Raise unless ``value`` is a finite real number (and > 0 when ``positive``)."""
+    ok = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or (positive and not value > 0):
+        what = "a positive finite number" if positive else "a finite number"
+        raise ValueError(f"{op}: {name} must be {what}, got {value!r}")
+
+
+def leaky_relu_forward(
+    x: np.ndarray, *, negative_slope: float = 0.01
+) -> Tuple[np.ndarray, LeakyReluCache]:
+    """Leaky ReLU, elementwise: a ReLU whose negative side keeps a small slope.
+
+    leaky_relu(x) = x                     for x > 0
+                  = negative_slope * x    for x <= 0
+
+    Args:
+        x: input of any shape, floating point.
+        negative_slope: the slope for x <= 0 (0.01 as in torch; 0 gives ReLU).
+
+    Returns:
+        out: same shape and dtype as ``x``.
+        cache: ``(x, negative_slope)``.
+
+    Torch equivalent: torch.nn.functional.leaky_relu
+    """
+    _check_x(x, "leaky_relu")
+    _check_number(negative_slope, "negative_slope", "leaky_relu")
+    out = np.where(x > 0, x, x * negative_slope).astype(x.dtype, copy=False)
+    return out, (x, negative_slope)
+
+
+def leaky_relu_backward(dout: np.ndarray, cache: LeakyReluCache) -> np.ndarray:
+    """Gradient of Leaky ReLU: dx = dout for x > 0, dout * negative_slope for x <= 0.
+
+    At x = 0 the slope of the negative side is used, as in torch.
+    """
+    x, negative_slope = cache
+    _check_dout(dout, x.shape, "leaky_relu_backward")
+    return np.where(x > 0, dout, dout * negative_slope)
+
+
+# ------------------------------------------------------------------------------ ELU
+
+EluCache = Tuple[np.ndarray, float]
+
+
+def elu_forward(x: np.ndarray, *, alpha: float = 1.0) -> Tuple[np.ndarray, EluCache]:
+    """Exponential linear unit (Clevert et al., 2015), elementwise.
+
+    elu(x) = x                        for x > 0
+           = alpha * (exp(x) - 1)     for x <= 0
+
+    The negative side saturates smoothly at -alpha. exp is only evaluated at min(x, 0),
+    so a large positive x cannot overflow; ``expm1`` keeps small negative x accurate.
+
+    Args:
+        x: input of any shape, floating point.
+        alpha: the value -alpha that elu approaches as x -> -inf (1.0 as in torch).
+
+    Returns:
+        out: same shape and dtype as ``x``.
+        cache: ``(x, alpha)``.
+
+    Torch equivalent: torch.nn.functional.elu
+    """
+    _check_x(x, "elu")
+    _check_number(alpha, "alpha", "elu")
+    negative = alpha * np.expm1(np.minimum(x, 0))
+    out = np.where(x > 0, x, negative).astype(x.dtype, copy=False)
+    return out, (x, alpha)
+
+
+def elu_backward(dout: np.ndarray, cache: EluCache) -> np.ndarray:
+    """Gradient of ELU: dx = dout for x > 0, dout * alpha * exp(x) for x <= 0 (alpha at 0)."""
+    x, alpha = cache
+    _check_dout(dout, x.shape, "elu_backward")
+    return np.where(x > 0, dout, dout * alpha * np.exp(np.minimum(x, 0)))
+
+
+# ----------------------------------------------------------------------------- GELU
+
+GeluCache = Tuple[np.ndarray, str]
+GELU_APPROXIMATIONS = ("none", "tanh")
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_GELU_CUBIC = 0.044715
+_erf = np.frompyfunc(math.erf, 1, 1)  # NumPy has no erf; math.erf is exact to double precision
+
+
+def _normal_cdf(x: np.ndarray) -> np.ndarray:
+    """Phi(x) = (1 + erf(x / sqrt 2)) / 2, the standard normal distribution function."""
+    return 0.5 * (1.0 + _erf(x / math.sqrt(2.0)).astype(np.float64))
+
+
+def _normal_pdf(x: np.ndarray) -> np.ndarray:
+    """phi(x) = exp(-x^2 / 2) / sqrt(2 pi), the standard normal density."""
+    return np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+
+
+def _check_approximate(approximate: str) -> None:
+    if approximate not in GELU_APPROXIMATIONS:
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def gelu_forward(x: np.ndarray, *, approximate: str = "none") -> Tuple[np.ndarray, GeluCache]:
+    """Gaussian error linear unit (Hendrycks and Gimpel, 2016), elementwise.
+
+    gelu(x) = x * Phi(x) = x / 2 * (1 + erf(x / sqrt 2))                 approximate="none"
+            ~ x / 2 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3)))      approximate="tanh"
+
+    Phi is the standard normal distribution function: the input is scaled by the
+    probability that a standard normal variable falls below it.
+
+    Args:
+        x: input of any shape, floating point.
+        approximate: "none" (the exact erf form) or "tanh", as in torch.
+
+    Returns:
+        out: same shape and dtype as ``x``.
+        cache: ``(x, approximate)``.
+
+    Torch equivalent: torch.nn.functional.gelu
+    """
+    _check_x(x, "gelu")
+    _check_approximate(approximate)
+    xd = x.astype(np.float64)  # erf through math.erf works in double precision
+    if approximate == "none":
+        out = xd * _normal_cdf(xd)
+    else:
+        out = 0.5 * xd * (1.0 + np.tanh(_SQRT_2_OVER_PI * (xd + _GELU_CUBIC * xd ** 3)))
+    return out.astype(x.dtype, copy=False), (x, approximate)
+
+
+def gelu_backward(dout: np.ndarray, cache: GeluCache) -> np.ndarray:
+    """Gradient of GELU.
+
+    exact:  d/dx [x Phi(x)] = Phi(x) + x phi(x)
+    tanh:   with u = sqrt(2/pi) (x + 0.044715 x^3) and t = tanh(u),
+            d/dx = (1 + t) / 2 + x / 2 * (1 - t^2) * sqrt(2/pi) * (1 + 3 * 0.044715 x^2)
+    """
+    x, approximate = cache
+    _check_dout(dout, x.shape, "gelu_backward")
+    xd = x.astype(np.float64)
+    if approximate == "none":
+        slope = _normal_cdf(xd) + xd * _normal_pdf(xd)
+    else:
+        t = np.tanh(_SQRT_2_OVER_PI * (xd + _GELU_CUBIC * xd ** 3))
+        du = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_CUBIC * xd * xd)
+        slope = 0.5 * (1.0 + t) + 0.5 * xd * (1.0 - t * t) * du
+    return (dout * slope).astype(np.result_type(dout, x), copy=False)

@@ -6,7 +6,7 @@ while autograd supplies the backward pass and the tensors may live on any device
 (CPU, CUDA, MPS). The tests check every op against ``torch.nn.functional``.
 """
 
-from cnnbook.torch_ops.activations import relu, sigmoid, softplus, tanh
+from cnnbook.torch_ops.activations import elu, gelu, leaky_relu, relu, sigmoid, softplus, tanh
 from cnnbook.torch_ops.conv import conv2d
 from cnnbook.torch_ops.dropout import dropout
 from cnnbook.torch_ops.linear import linear
@@ -20,6 +20,9 @@ __all__ = [
     "conv2d",
     "cross_entropy",
     "dropout",
+    "elu",
+    "gelu",
+    "leaky_relu",
     "linear",
     "max_pool2d",
     "relu",

@@ -7,6 +7,8 @@ overflows, in the values or in the gradients.
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from cnnbook.torch_ops._checks import require_tensor
@@ -75,3 +77,52 @@ def softplus(x: torch.Tensor) -> torch.Tensor:
     linear = x > threshold
     x_small = torch.where(linear, torch.zeros_like(x), x)  # keep exp() away from large inputs
     return torch.where(linear, x, torch.log1p(torch.exp(x_small)))
+
+
+def _check_number(value: float, name: str, op: str) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok:
+        raise ValueError(f"{op}: {name} must be a finite number, got {value!r}")
+
+
+def leaky_relu(x: torch.Tensor, negative_slope: float = 0.01) -> torch.Tensor:
+    """Leaky ReLU: x for x > 0, negative_slope * x otherwise, any shape.
+
+    The gradient at x = 0 is negative_slope, as in torch.
+
+    Torch equivalent: torch.nn.functional.leaky_relu
+    """
+    _check(x, "leaky_relu")
+    _check_number(negative_slope, "negative_slope", "leaky_relu")
+    return torch.where(x > 0, x, x * negative_slope)
+
+
+def elu(x: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
+    """Exponential linear unit: x for x > 0, alpha * (exp(x) - 1) otherwise, any shape.
+
+    The exponential only sees min(x, 0): for a large positive x, exp(x) would be inf in
+    the unused branch, and its gradient inf * 0 = nan would leak through torch.where.
+
+    Torch equivalent: torch.nn.functional.elu
+    """
+    _check(x, "elu")
+    _check_number(alpha, "alpha", "elu")
+    x_neg = torch.where(x > 0, torch.zeros_like(x), x)  # entries <= 0 unchanged, others 0
+    return torch.where(x > 0, x, alpha * torch.expm1(x_neg))
+
+
+def gelu(x: torch.Tensor, approximate: str = "none") -> torch.Tensor:
+    """Gaussian error linear unit, any shape.
+
+    gelu(x) = x * Phi(x) = x / 2 * (1 + erf(x / sqrt 2))                 approximate="none"
+            ~ x / 2 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3)))      approximate="tanh"
+
+    Torch equivalent: torch.nn.functional.gelu
+    """
+    _check(x, "gelu")
+    if approximate == "none":
+        return 0.5 * x * (1 + torch.erf(x / math.sqrt(2.0)))
+    if approximate == "tanh":
+        inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)
+        return 0.5 * x * (1 + torch.tanh(inner))
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")

@@ -1,0 +1,224 @@
+"""Checks for the activation-function exercises (chapter 5).
+
+Two exercises, each an elementwise function on a float array ``x`` of any shape that
+returns the activation and its derivative, both arrays shaped like ``x``:
+
+    sigmoid_and_grad(x) -> (s, ds)        s = 1 / (1 + exp(-x)),  ds = s (1 - s)
+    elu_and_grad(x, alpha) -> (y, dy)     y = x (x > 0), alpha (exp(x) - 1) (x <= 0)
+                                          dy = 1 (x > 0), alpha exp(x) (x <= 0)
+
+Both must work for |x| up to 1000 without any floating-point overflow: the student's
+function runs with NumPy's overflow and invalid-operation errors raised as exceptions
+(``np.errstate(over="raise", invalid="raise", divide="raise")``), so ``np.exp(1000)``
+fails the case instead of printing a warning and returning inf or nan.
+
+The expected answers come from torch in float64: ``torch.sigmoid`` / ``F.elu`` for the
+values and autograd for the derivatives.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, List, Optional
+
+import numpy as np
+
+from cnnbook.exercises.core import Case, CheckResult, run_check
+
+OVERFLOW_HINT = ("exp(710) is already inf in float64: arrange the formula so that exp only "
+                 "ever sees arguments <= 0")
+SIGMOID_OVERFLOW_HINT = (OVERFLOW_HINT + "; with e = np.exp(-np.abs(x)), sigmoid is 1 / (1 + e) "
+                         "for x >= 0 and e / (1 + e) for x < 0 (np.where evaluates both "
+                         "branches for every x, so each must be safe everywhere)")
+ELU_OVERFLOW_HINT = (OVERFLOW_HINT + "; np.where evaluates both branches for every x, so "
+                     "compute the negative branch from np.minimum(x, 0), e.g. "
+                     "alpha * np.expm1(np.minimum(x, 0))")
+
+
+# --------------------------------------------------------------------------- oracles
+
+
+def torch_sigmoid_and_grad(x: np.ndarray):
+    """sigmoid(x) and its derivative, elementwise, by torch.sigmoid and autograd (float64)."""
+    import torch
+
+    xt = torch.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
+    s = torch.sigmoid(xt)
+    s.sum().backward()  # d(sum s)/dx_i = sigmoid'(x_i): the derivative, elementwise
+    return s.detach().numpy(), xt.grad.numpy()
+
+
+def torch_elu_and_grad(x: np.ndarray, alpha: float):
+    """elu(x) and its derivative, elementwise, by torch.nn.functional.elu and autograd."""
+    import torch
+    import torch.nn.functional as F
+
+    xt = torch.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
+    y = F.elu(xt, alpha=alpha)
+    y.sum().backward()
+    return y.detach().numpy(), xt.grad.numpy()
+
+
+# --------------------------------------------------------------------------- cases
+
+
+def sigmoid_and_grad_cases(seed: int = 0) -> List[Case]:
+    """The public cases of ``sigmoid_and_grad``: args (x,), expected (s, ds)."""
+    rng = np.random.default_rng(seed)
+    inputs = [
+        ("x = 0: sigmoid 1/2, slope 1/4", np.array([0.0]),
+         "sigmoid(0) = 1/2 and its derivative there is its largest value, 1/4"),
+        ("seven moderate values in [-4, 4]", np.linspace(-4.0, 4.0, 7),
+         "s = 1 / (1 + exp(-x)) and ds = s * (1 - s)"),
+        ("a (3, 4) array of normal values", 2.0 * rng.standard_normal((3, 4)),
+         "work elementwise and keep the shape of x"),
+        ("a (2, 3, 2) array", 3.0 * rng.standard_normal((2, 3, 2)),
+         "work elementwise and keep the shape of x, whatever its number of axes"),
+        ("saturated: |x| = 20 and 40", np.array([-40.0, -20.0, 20.0, 40.0]),
+         "far from 0 the sigmoid is flat: s is close to 0 or 1 and ds close to 0"),
+        ("large negative x down to -1000", np.array([-1000.0, -745.0, -710.0, -100.0]),
+         SIGMOID_OVERFLOW_HINT),
+        ("large positive x up to 1000", np.array([100.0, 710.0, 745.0, 1000.0]),
+         SIGMOID_OVERFLOW_HINT),
+        ("|x| up to 1000, both signs, (2, 5)",
+         np.array([[-1000.0, -300.0, -1.5, 0.0, 2.5], [1000.0, 300.0, 1.5, -0.25, 0.25]]),
+         SIGMOID_OVERFLOW_HINT),
+    ]
+    return [Case(name, (x,), torch_sigmoid_and_grad(x), hint, output_names=("s", "ds"))
+            for name, x, hint in inputs]
+
+
+def elu_and_grad_cases(seed: int = 0) -> List[Case]:
+    """The public cases of ``elu_and_grad``: args (x, alpha), expected (y, dy)."""
+    rng = np.random.default_rng(seed)
+    inputs = [
+        ("alpha = 1, values in [-3, 3]", np.linspace(-3.0, 3.0, 7), 1.0,
+         "y = x for x > 0 and alpha * (exp(x) - 1) otherwise; dy = 1 or alpha * exp(x)"),
+        ("alpha = 0.5, a (3, 4) array", 2.0 * rng.standard_normal((3, 4)), 0.5,
+         "alpha scales the negative branch of y, and so of dy"),
+        ("alpha = 2, a (2, 2, 3) array", 2.0 * rng.standard_normal((2, 2, 3)), 2.0,
+         "work elementwise and keep the shape of x"),
+        ("x = 0 exactly, alpha = 1.5", np.array([0.0, -0.0]), 1.5,
+         "x = 0 belongs to the negative branch (as in torch): y = 0 and dy = alpha"),
+        ("large negative x: y saturates at -alpha", np.array([-1000.0, -50.0, -20.0]), 1.0,
+         "for very negative x, exp(x) underflows to 0: y -> -alpha and dy -> 0"),
+        ("|x| up to 1000, both signs", np.array([-1000.0, -1.0, 0.5, 710.0, 1000.0]), 1.0,
+         ELU_OVERFLOW_HINT),
+    ]
+    return [Case(name, (x, alpha), torch_elu_and_grad(x, alpha), hint, output_names=("y", "dy"))
+            for name, x, alpha, hint in inputs]
+
+
+# --------------------------------------------------------------------------- typical mistakes
+
+
+def _close(a: Any, b: np.ndarray) -> bool:
+    return (isinstance(a, np.ndarray) and a.shape == b.shape
+            and bool(np.allclose(a, b, rtol=1e-6, atol=1e-8)))
+
+
+def _pair(got: Any):
+    """(first, second) of a two-value answer as float arrays, or None."""
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        return None
+    try:
+        return tuple(np.asarray(g, dtype=np.float64) for g in got)
+    except Exception:
+        return None
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _diagnose_sigmoid(case: Case, got: Any) -> Optional[str]:
+    pair = _pair(got)
+    if pair is None:
+        return None
+    (x,), (s, ds) = case.args, case.expected
+    got_s, got_ds = pair
+    if _close(got_s, ds) and _close(got_ds, s):
+        return "s and ds are swapped: return s, ds in that order"
+    if not _close(got_s, s):
+        if _close(got_s, 1.0 - s):
+            return "that is sigmoid(-x): the exponent is exp(-x), s = 1 / (1 + exp(-x))"
+        if _close(got_s, np.tanh(x)):
+            return "that is tanh(x), not the logistic sigmoid 1 / (1 + exp(-x))"
+        return None
+    with np.errstate(all="ignore"):
+        if _close(got_ds, s):
+            return "ds is the sigmoid itself: its derivative is s * (1 - s)"
+        if _close(got_ds, x * (1.0 - x)):
+            return "ds = x * (1 - x) uses x: the derivative is s * (1 - s), with s = sigmoid(x)"
+        if _close(got_ds, 1.0 - s * s):
+            return "1 - s**2 is the derivative of tanh; the sigmoid's is s * (1 - s)"
+        if _close(got_ds, -s * (1.0 - s)):
+            return "the sign of ds is wrong: the sigmoid increases, ds = s * (1 - s) > 0"
+    return None
+
+
+def _diagnose_elu(case: Case, got: Any) -> Optional[str]:
+    pair = _pair(got)
+    if pair is None:
+        return None
+    (x, alpha), (y, dy) = case.args, case.expected
+    got_y, got_dy = pair
+    with np.errstate(all="ignore"):
+        if _close(got_y, dy) and _close(got_dy, y):
+            return "y and dy are swapped: return y, dy in that order"
+        if not _close(got_y, y):
+            if _close(got_y, np.where(x > 0, x, np.expm1(np.minimum(x, 0)))):
+                return f"the negative branch must be multiplied by alpha = {alpha}"
+            if _close(got_y, np.where(x > 0, x, alpha * np.exp(np.minimum(x, 0)))):
+                return "the negative branch is alpha * (exp(x) - 1): the -1 is missing"
+            return None
+        negative = np.exp(np.minimum(x, 0))
+        if _close(got_dy, np.where(x >= 0, 1.0, alpha * negative)):
+            return ("at x = 0 use the negative branch, as torch does: dy = alpha there "
+                    "(test x > 0, not x >= 0)")
+        if _close(got_dy, np.where(x > 0, 1.0, negative)):
+            return f"for x <= 0 the derivative is alpha * exp(x): alpha = {alpha} is missing"
+        if _close(got_dy, np.where(x > 0, 1.0, alpha * np.expm1(np.minimum(x, 0)))):
+            return "d/dx [alpha (exp(x) - 1)] = alpha * exp(x): the -1 disappears"
+        if _close(got_dy, (x > 0).astype(np.float64)):
+            return "for x <= 0 the derivative is alpha * exp(x), not 0 (that is ReLU's)"
+    return None
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _strict_floats(student_fn: Any) -> Any:
+    """Run ``student_fn`` with NumPy's overflow and invalid operations raised as errors."""
+    if not callable(student_fn):
+        return student_fn  # run_check reports that it is not a function
+
+    @functools.wraps(student_fn)
+    def strict(*args):
+        with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+            return student_fn(*args)
+
+    return strict
+
+
+def check_sigmoid_and_grad(student_fn: Callable) -> CheckResult:
+    """Check ``student_fn(x) -> (s, ds)``, the sigmoid and its derivative; never raises.
+
+    The function runs with NumPy overflow raised as an error, so the naive formula fails the
+    cases with |x| > 709. Hints cover the overflow, sigmoid(-x), tanh instead of the sigmoid,
+    the derivative written with x instead of s, tanh's derivative, and swapped outputs.
+    """
+    return run_check(_strict_floats(student_fn), sigmoid_and_grad_cases(),
+                     title="sigmoid_and_grad", diagnose=_diagnose_sigmoid)
+
+
+def check_elu_and_grad(student_fn: Callable) -> CheckResult:
+    """Check ``student_fn(x, alpha) -> (y, dy)``, ELU and its derivative; never raises.
+
+    The function runs with NumPy overflow raised as an error, so a ``np.where`` whose
+    negative branch evaluates exp(1000) fails. Hints cover the overflow, a missing alpha,
+    a missing -1, the derivative at x = 0 and ReLU's derivative.
+    """
+    return run_check(_strict_floats(student_fn), elu_and_grad_cases(),
+                     title="elu_and_grad", diagnose=_diagnose_elu)

@@ -1,0 +1,394 @@
+"""The optimizer exercise checks: momentum, Nesterov, Adagrad, RMSprop, Adadelta, Adam steps.
+
+Each check must accept the reference solution, reject each typical wrong answer with the
+hint that names the mistake, never raise, and keep its output compact. The oracle is
+torch.optim; the tests also confirm it against the published update rules written here.
+"""
+
+import numpy as np
+import pytest
+import torch
+
+from cnnbook.exercises.core import CheckResult
+from cnnbook.exercises.optimizers import (
+    EXERCISES,
+    TRAJECTORY_STEPS,
+    Trajectory,
+    check_adadelta_step,
+    check_adagrad_step,
+    check_adam_step,
+    check_momentum_step,
+    check_nesterov_step,
+    check_rmsprop_step,
+    optimizer_cases,
+    torch_optimizer_run,
+    torch_rosenbrock_path,
+)
+
+# ---------------------------------------------------------------------- reference solutions
+
+
+def momentum_step(w, g, v, lr, momentum):
+    v_new = momentum * v + g
+    return w - lr * v_new, v_new
+
+
+def nesterov_step(w, g, v, lr, momentum):
+    v_new = momentum * v + g
+    return w - lr * (g + momentum * v_new), v_new
+
+
+def adagrad_step(w, g, s, lr, eps):
+    s_new = s + g * g
+    return w - lr * g / (np.sqrt(s_new) + eps), s_new
+
+
+def rmsprop_step(w, g, s, lr, alpha, eps):
+    s_new = alpha * s + (1 - alpha) * g * g
+    return w - lr * g / (np.sqrt(s_new) + eps), s_new
+
+
+def adadelta_step(w, g, s, u, lr, rho, eps):
+    s_new = rho * s + (1 - rho) * g * g
+    d = np.sqrt(u + eps) / np.sqrt(s_new + eps) * g
+    u_new = rho * u + (1 - rho) * d * d
+    return w - lr * d, s_new, u_new
+
+
+def adam_step(w, g, m, v, t, lr, beta1, beta2, eps):
+    m_new = beta1 * m + (1 - beta1) * g
+    v_new = beta2 * v + (1 - beta2) * g * g
+    m_hat = m_new / (1 - beta1 ** t)
+    v_hat = v_new / (1 - beta2 ** t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m_new, v_new
+
+
+def adam_step_in_place_style(w, g, m, v, t, lr, beta1, beta2, eps):
+    """The same rule arranged as in torch's source: another order of the operations."""
+    m_new = m + (g - m) * (1 - beta1)
+    v_new = v * beta2 + g * g * (1 - beta2)
+    denom = np.sqrt(v_new) / np.sqrt(1 - beta2 ** t) + eps
+    return w - (lr / (1 - beta1 ** t)) * m_new / denom, m_new, v_new
+
+
+def momentum_ema_rescaled(w, g, v, lr, momentum):
+    """The EMA form with the buffer rescaled: nu = (1 - mu) v, lr / (1 - mu): equal to torch's."""
+    nu = (1 - momentum) * v
+    nu_new = momentum * nu + (1 - momentum) * g
+    return w - lr / (1 - momentum) * nu_new, nu_new / (1 - momentum)
+
+
+CHECKS = {
+    "momentum_step": (check_momentum_step, momentum_step),
+    "nesterov_step": (check_nesterov_step, nesterov_step),
+    "adagrad_step": (check_adagrad_step, adagrad_step),
+    "rmsprop_step": (check_rmsprop_step, rmsprop_step),
+    "adadelta_step": (check_adadelta_step, adadelta_step),
+    "adam_step": (check_adam_step, adam_step),
+}
+
+# ---------------------------------------------------------------------- typical wrong answers
+
+
+def momentum_ema(w, g, v, lr, momentum):
+    v_new = momentum * v + (1 - momentum) * g
+    return w - lr * v_new, v_new
+
+
+def momentum_old_buffer(w, g, v, lr, momentum):
+    return w - lr * v, momentum * v + g
+
+
+def momentum_nesterov(w, g, v, lr, momentum):
+    return nesterov_step(w, g, v, lr, momentum)
+
+
+def momentum_swapped(w, g, v, lr, momentum):
+    w_new, v_new = momentum_step(w, g, v, lr, momentum)
+    return v_new, w_new
+
+
+def momentum_uphill(w, g, v, lr, momentum):
+    v_new = momentum * v + g
+    return w + lr * v_new, v_new
+
+
+def momentum_in_place(w, g, v, lr, momentum):
+    v *= momentum
+    v += g
+    w -= lr * v
+    return w, v
+
+
+def nesterov_plain(w, g, v, lr, momentum):
+    return momentum_step(w, g, v, lr, momentum)
+
+
+def nesterov_old_buffer(w, g, v, lr, momentum):
+    return w - lr * (g + momentum * v), momentum * v + g
+
+
+def adagrad_sum_of_g(w, g, s, lr, eps):
+    s_new = s + g
+    return w - lr * g / (np.sqrt(np.abs(s_new)) + eps), s_new
+
+
+def adagrad_eps_inside(w, g, s, lr, eps):
+    s_new = s + g * g
+    return w - lr * g / np.sqrt(s_new + eps), s_new
+
+
+def adagrad_no_sum(w, g, s, lr, eps):
+    return w - lr * g / (np.abs(g) + eps), g * g
+
+
+def rmsprop_no_one_minus(w, g, s, lr, alpha, eps):
+    s_new = alpha * s + g * g
+    return w - lr * g / (np.sqrt(s_new) + eps), s_new
+
+
+def rmsprop_eps_inside(w, g, s, lr, alpha, eps):
+    s_new = alpha * s + (1 - alpha) * g * g
+    return w - lr * g / np.sqrt(s_new + eps), s_new
+
+
+def rmsprop_adagrad(w, g, s, lr, alpha, eps):
+    return adagrad_step(w, g, s, lr, eps)
+
+
+def adadelta_eps_outside(w, g, s, u, lr, rho, eps):
+    s_new = rho * s + (1 - rho) * g * g
+    d = (np.sqrt(u) + eps) / (np.sqrt(s_new) + eps) * g
+    return w - lr * d, s_new, rho * u + (1 - rho) * d * d
+
+
+def adadelta_no_lr(w, g, s, u, lr, rho, eps):
+    return adadelta_step(w, g, s, u, 1.0, rho, eps)
+
+
+def adadelta_u_of_g(w, g, s, u, lr, rho, eps):
+    s_new = rho * s + (1 - rho) * g * g
+    d = np.sqrt(u + eps) / np.sqrt(s_new + eps) * g
+    return w - lr * d, s_new, rho * u + (1 - rho) * g * g
+
+
+def adam_no_bias_correction(w, g, m, v, t, lr, beta1, beta2, eps):
+    m_new = beta1 * m + (1 - beta1) * g
+    v_new = beta2 * v + (1 - beta2) * g * g
+    return w - lr * m_new / (np.sqrt(v_new) + eps), m_new, v_new
+
+
+def adam_t_from_zero(w, g, m, v, t, lr, beta1, beta2, eps):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return adam_step(w, g, m, v, t - 1, lr, beta1, beta2, eps)
+
+
+def adam_eps_inside(w, g, m, v, t, lr, beta1, beta2, eps):
+    m_new = beta1 * m + (1 - beta1) * g
+    v_new = beta2 * v + (1 - beta2) * g * g
+    m_hat, v_hat = m_new / (1 - beta1 ** t), v_new / (1 - beta2 ** t)
+    return w - lr * m_hat / np.sqrt(v_hat + eps), m_new, v_new
+
+
+def adam_no_one_minus(w, g, m, v, t, lr, beta1, beta2, eps):
+    m_new = beta1 * m + g
+    v_new = beta2 * v + g * g
+    m_hat, v_hat = m_new / (1 - beta1 ** t), v_new / (1 - beta2 ** t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m_new, v_new
+
+
+def adam_wrong_order(w, g, m, v, t, lr, beta1, beta2, eps):
+    w_new, m_new, v_new = adam_step(w, g, m, v, t, lr, beta1, beta2, eps)
+    return m_new, v_new, w_new
+
+
+def adam_returns_torch(w, g, m, v, t, lr, beta1, beta2, eps):
+    return tuple(torch.from_numpy(np.asarray(a)) for a in adam_step(w, g, m, v, t, lr, beta1,
+                                                                        beta2, eps))
+
+
+def adam_returns_w_only(w, g, m, v, t, lr, beta1, beta2, eps):
+    return adam_step(w, g, m, v, t, lr, beta1, beta2, eps)[0]
+
+
+def adam_in_place(w, g, m, v, t, lr, beta1, beta2, eps):
+    m *= beta1
+    m += (1 - beta1) * g
+    v *= beta2
+    v += (1 - beta2) * g * g
+    w -= lr * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps)
+    return w, m, v
+
+
+def returns_none(*args):
+    return None
+
+
+def stub(*args):
+    raise NotImplementedError
+
+
+def raises(*args):
+    return args[0][10 ** 6]
+
+
+WRONG = [
+    # (check name, wrong answer, text of the message, text of the hint)
+    ("momentum_step", momentum_ema, "values differ", "that is the EMA form"),
+    ("momentum_step", momentum_old_buffer, "values differ", "update the buffer first"),
+    ("momentum_step", momentum_nesterov, "values differ", "that is Nesterov's update"),
+    ("momentum_step", momentum_swapped, "values differ", "in the wrong order"),
+    ("momentum_step", momentum_uphill, "values differ", "w moved uphill"),
+    ("momentum_step", momentum_in_place, "modified its input in place", "do not write"),
+    ("nesterov_step", nesterov_plain, "values differ", "that is plain (heavy-ball) momentum"),
+    ("nesterov_step", nesterov_old_buffer, "values differ", "with the OLD buffer"),
+    ("adagrad_step", adagrad_sum_of_g, "values differ", "accumulates the squared gradients"),
+    ("adagrad_step", adagrad_eps_inside, "values differ", "eps goes outside the square root"),
+    ("adagrad_step", adagrad_no_sum, "values differ", "running sum over all steps"),
+    ("rmsprop_step", rmsprop_no_one_minus, "values differ", "the (1 − α) factor is missing"),
+    ("rmsprop_step", rmsprop_eps_inside, "values differ", "eps goes outside the square root"),
+    ("rmsprop_step", rmsprop_adagrad, "values differ", "that is Adagrad's growing sum"),
+    ("adadelta_step", adadelta_eps_outside, "values differ", "eps inside both square roots"),
+    ("adadelta_step", adadelta_no_lr, "values differ", "multiply the step by lr"),
+    ("adadelta_step", adadelta_u_of_g, "values differ", "u averages the squared updates"),
+    ("adam_step", adam_no_bias_correction, "values differ", "bias correction is missing"),
+    ("adam_step", adam_t_from_zero, "inf/NaN", "t counts from 1"),
+    ("adam_step", adam_eps_inside, "values differ", "eps goes outside the square root"),
+    ("adam_step", adam_no_one_minus, "values differ", "the (1 − β) factors are missing"),
+    ("adam_step", adam_wrong_order, "values differ", "in the wrong order"),
+    ("adam_step", adam_returns_torch, "returned a torch.Tensor", "not a torch tensor"),
+    ("adam_step", adam_returns_w_only, "expected a tuple of 3 values",
+     "return w_new, m_new, v_new"),
+    ("adam_step", adam_in_place, "modified its input in place", "do not write"),
+]
+for _name in CHECKS:
+    WRONG += [(_name, returns_none, "returned None", "`return`"),
+              (_name, stub, "not implemented yet", "NotImplementedError"),
+              (_name, raises, "raised IndexError", "")]
+
+
+# ---------------------------------------------------------------------- oracles and cases
+
+
+def test_oracle_follows_the_published_rules():
+    """torch.optim's snapshots agree with the update rules written out above."""
+    rng = np.random.default_rng(1)
+    grads = [rng.standard_normal(4) for _ in range(5)]
+    hyper = dict(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8)
+    history = torch_optimizer_run("adam_step", rng.standard_normal(4), grads, **hyper)
+    w, (m, v) = history[0]
+    for t, g in enumerate(grads, start=1):
+        w, m, v = adam_step(w, g, m, v, t, **hyper)
+        np.testing.assert_allclose(w, history[t][0], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(v, history[t][1][1], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_cases_are_deterministic_and_varied(name):
+    first, second = optimizer_cases(name), optimizer_cases(name)
+    assert len(first) == 6
+    for a, b in zip(first, second):
+        for x, y in zip(np.atleast_1d(a.expected) if isinstance(a.expected, np.ndarray)
+                        else a.expected, np.atleast_1d(b.expected)
+                        if isinstance(b.expected, np.ndarray) else b.expected):
+            np.testing.assert_array_equal(x, y)
+    shapes = {np.shape(c.args[0]) for c in first[:-1]}
+    assert (1,) in shapes and any(len(s) == 2 for s in shapes)
+    trajectory = first[-1]
+    assert isinstance(trajectory.args[0], Trajectory)
+    assert trajectory.expected.shape == (TRAJECTORY_STEPS + 1, 2)
+    assert TRAJECTORY_STEPS >= 100
+    assert np.all(np.isfinite(trajectory.expected))
+    # the path really moves: it is not a trivial check
+    assert np.linalg.norm(trajectory.expected[-1] - trajectory.expected[0]) > 0.1
+
+
+def test_trajectory_oracle_agrees_with_the_hand_written_loop():
+    path = torch_rosenbrock_path("momentum_step", steps=50)
+    w, v, lr, mu = np.array([-1.2, 1.0]), np.zeros(2), 1e-3, 0.9
+    for k in range(50):
+        x, y = w
+        g = np.array([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)])
+        w, v = momentum_step(w, g, v, lr, mu)
+        np.testing.assert_allclose(w, path[k + 1], rtol=1e-10, atol=1e-12)
+
+
+# ---------------------------------------------------------------------- the checks
+
+
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_reference_passes_every_case(capsys, name):
+    check, reference = CHECKS[name]
+    result = check(reference)
+    out = capsys.readouterr().out
+    assert isinstance(result, CheckResult)
+    assert result.all_passed and result.total == 6
+    assert "FAIL" not in out and out.count("PASS") == 6
+    assert f"{name}: 6/6 cases passed (6/6 points)" in out
+
+
+@pytest.mark.parametrize("check, solution", [
+    (check_adam_step, adam_step_in_place_style),
+    (check_momentum_step, momentum_ema_rescaled),
+])
+def test_equivalent_arrangements_pass(capsys, check, solution):
+    assert check(solution).all_passed
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("name, student_fn, message, hint", WRONG,
+                         ids=[f"{w[0]}-{w[1].__name__}" for w in WRONG])
+def test_typical_wrong_answers_fail_with_their_hint(capsys, name, student_fn, message, hint):
+    check, _ = CHECKS[name]
+    result = check(student_fn)
+    out = capsys.readouterr().out
+    assert not result.all_passed
+    assert message in out
+    assert hint in out
+    assert f"{name}: {result.passed}/6 cases passed" in out
+    assert out.count("FAIL") == 6 - result.passed
+    assert all(len(line) < 400 for line in out.splitlines())
+
+
+def test_eps_placement_fails_only_where_eps_matters(capsys):
+    result = check_rmsprop_step(rmsprop_eps_inside)
+    failed = [c.name for c in result.cases if not c.passed]
+    assert any("large eps" in name for name in failed)
+    assert 0 < result.passed < result.total  # eps = 1e-8 is invisible in some cases
+    capsys.readouterr()
+
+
+def test_trajectory_case_names_the_mistake(capsys):
+    result = check_adam_step(adam_no_bias_correction)
+    trajectory = result.cases[-1]
+    assert not trajectory.passed
+    assert "leaves torch.optim's at step 1" in trajectory.message
+    assert "bias correction is missing" in trajectory.hint
+    capsys.readouterr()
+
+
+def test_a_function_with_hidden_state_fails_only_the_trajectory(capsys):
+    calls = []
+
+    def leaky(w, g, v, lr, momentum):  # right on one step, wrong when called repeatedly
+        calls.append(1)
+        w_new, v_new = momentum_step(w, g, v, lr, momentum)
+        return (w_new - 1e-3, v_new) if len(calls) == 50 else (w_new, v_new)
+
+    result = check_momentum_step(leaky)
+    assert [c.passed for c in result.cases] == [True] * 5 + [False]
+    assert "single-step cases above" in result.cases[-1].hint
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("name", list(CHECKS))
+@pytest.mark.parametrize("student_fn", [42, "adam", None])
+def test_not_a_function(capsys, name, student_fn):
+    check, _ = CHECKS[name]
+    result = check(student_fn)
+    out = capsys.readouterr().out
+    assert result.passed == 0 and "expected a function" in out
+
+
+def test_every_exercise_is_checked():
+    assert set(EXERCISES) == set(CHECKS)
