@@ -37,3 +37,14 @@ def rng(seed: int = 0) -> np.random.Generator:
 def torch_leaf(array: np.ndarray) -> torch.Tensor:
     """A float64 torch leaf tensor that records gradients, sharing no memory with ``array``."""
     return torch.tensor(array, dtype=torch.float64, requires_grad=True)
+
+
+def assert_fails_with_hint(out: str, result, title: str, n_cases: int, message: str, hint: str) -> None:
+    """A check's printed report on a wrong answer: it failed, says ``message`` and ``hint``,
+    counts its cases right, and keeps every line short."""
+    assert not result.all_passed
+    assert message in out
+    assert hint in out
+    assert f"{title}: {result.passed}/{n_cases} cases passed" in out
+    assert out.count("FAIL") == n_cases - result.passed
+    assert all(len(line) < 400 for line in out.splitlines())

@@ -16,6 +16,7 @@ from cnnbook.exercises.activations import (
     sigmoid_and_grad_cases,
 )
 from cnnbook.exercises.core import CheckResult
+from harness import assert_fails_with_hint
 
 # ---------------------------------------------------------------------- reference solutions
 
@@ -220,12 +221,7 @@ def test_typical_wrong_answers_fail_with_their_hint(capsys, name, student_fn, me
     n = len(make_cases())
     result = check(student_fn)
     out = capsys.readouterr().out
-    assert not result.all_passed
-    assert message in out
-    assert hint in out
-    assert f"{name}: {result.passed}/{n} cases passed" in out
-    assert out.count("FAIL") == n - result.passed
-    assert all(len(line) < 400 for line in out.splitlines())
+    assert_fails_with_hint(out, result, name, n, message, hint)
 
 
 def test_overflow_fails_only_the_large_cases(capsys):

@@ -21,6 +21,7 @@ from cnnbook.exercises.conv_layer import (
 from cnnbook.numpy_ops.conv import conv2d_backward as package_backward
 from cnnbook.numpy_ops.conv import conv2d_forward as package_forward
 from cnnbook.numpy_ops.conv import im2col as package_im2col
+from harness import assert_fails_with_hint
 
 # --------------------------------------------------------------------------- reference solutions
 
@@ -357,12 +358,7 @@ def test_typical_wrong_answers_fail_with_their_hint(capsys, title, student_fn, m
     result = check(student_fn)
     out = capsys.readouterr().out
     n = len(cases())
-    assert not result.all_passed
-    assert message in out
-    assert hint in out
-    assert out.count("FAIL") == n - result.passed
-    assert f"{title}: {result.passed}/{n} cases passed" in out
-    assert all(len(line) < 400 for line in out.splitlines())
+    assert_fails_with_hint(out, result, title, n, message, hint)
 
 
 def test_row_order_mistake_passes_only_single_channel_cases(capsys):
