@@ -225,8 +225,9 @@ def optimizer_cases(name: str, seed: int = 0) -> List[Case]:
     hyper = ex.trajectory_hyper
     spec = Trajectory(TRAJECTORY_STEPS, TRAJECTORY_START, tuple(hyper.items()))
     settings = ", ".join(f"{k}={v:g}" for k, v in hyper.items())
-    cases.append(Case(f"{TRAJECTORY_STEPS} steps on Rosenbrock from {TRAJECTORY_START} "
-                      f"({settings}) vs torch.optim.{ex.torch_name}", (spec,),
+    # the start, TRAJECTORY_START, is in the module docstring: the name must fit one line
+    cases.append(Case(f"{TRAJECTORY_STEPS} Rosenbrock steps ({settings}) "
+                      f"vs torch.optim.{ex.torch_name}", (spec,),
                       torch_rosenbrock_path(name, **hyper)))
     return cases
 
