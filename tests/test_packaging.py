@@ -31,3 +31,6 @@ def test_wheel_contains_the_package_and_its_data(tmp_path):
     for module in ["numpy_ops/conv.py", "numpy_ops/optim.py", "models/lenet.py", "training.py", "torch_ops/conv.py", "shapes.py", "gradcheck.py", "exercises/core.py"]:
         assert f"cnnbook/{module}" in names
     assert not any(name.startswith(("tests/", "chapters/")) for name in names)
+    (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    scripts = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "cnnbook-student = cnnbook.exercises.student:main" in scripts

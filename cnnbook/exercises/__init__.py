@@ -9,6 +9,9 @@ Modules by chapter: ``recap`` (linear models, softmax, backpropagation), ``convo
 convolution layer's forward and backward), ``pooling``, ``activations`` (a stable sigmoid,
 ELU), ``optimizers`` (momentum, Nesterov, Adagrad, RMSprop, Adadelta, Adam steps),
 ``normalization`` (batch norm forward and backward), ``regularization`` (dropout).
+
+``student`` writes student versions of the notebooks (solutions replaced by stubs): the
+``cnnbook-student`` command.
 """
 
 from cnnbook.exercises.activations import check_elu_and_grad, check_sigmoid_and_grad
