@@ -80,3 +80,32 @@ def test_a_custom_comparison_still_gets_the_runners_protection(capsys):
                        compare=lambda case, got: ("", ""))
     assert not result.all_passed
     assert "raised ZeroDivisionError: oops" in capsys.readouterr().out
+
+
+def test_a_function_that_never_returns_fails_its_case_and_the_check_goes_on(capsys):
+    import time as _time
+
+    from cnnbook.exercises.core import time_limit_available
+
+    if not time_limit_available():
+        pytest.skip("no SIGALRM here")
+
+    def loops_forever(x):
+        while True:
+            try:
+                pass
+            except Exception:  # a student's catch-all must not swallow the time limit
+                pass
+
+    cases = [Case("first", (np.ones(2),), np.ones(2)), Case("second", (np.ones(2),), np.ones(2))]
+    start = _time.perf_counter()
+    result = run_check(loops_forever, cases, title="loop", time_limit=0.2)
+    elapsed = _time.perf_counter() - start
+    out = capsys.readouterr().out
+    assert result.passed == 0 and result.total == 2
+    assert out.count("stopped after 0.2 s without returning") == 2
+    assert "a loop that never ends" in out
+    assert elapsed < 5
+    # The alarm is disarmed afterwards: a correct function then passes normally.
+    assert run_check(lambda x: x, cases, title="ok", time_limit=0.2).all_passed
+    _time.sleep(0.3)  # no stray SIGALRM fires after the check

@@ -17,7 +17,10 @@ instructor's grader.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import signal
+import threading
 import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, List, Optional, Sequence, Tuple
@@ -30,6 +33,41 @@ SMALL_ARRAY = 36
 MAX_ARRAY_DUMPS = 2
 # Longest representation of any value we print (a return value, an exception message).
 MAX_REPR = 200
+# Seconds one call of the student's function may take before the case fails (a loop that
+# never ends must not hang the notebook). Needs SIGALRM, i.e. POSIX and the main thread,
+# which is where Jupyter and Colab run a cell; elsewhere calls are not limited.
+TIME_LIMIT = 20.0
+
+
+class CaseTimeout(BaseException):
+    """Raised inside the student's function when its case runs out of time.
+
+    A BaseException, so that a student's ``except Exception:`` cannot swallow it.
+    """
+
+
+def time_limit_available() -> bool:
+    """Whether calls can be interrupted here (POSIX SIGALRM, main thread)."""
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: Optional[float]):
+    """Raise CaseTimeout in the running code after ``seconds`` (no limit when unavailable)."""
+    if not seconds or not time_limit_available():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise CaseTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 Diagnose = Callable[["Case", np.ndarray], Optional[str]]
 Compare = Callable[["Case", Any], Tuple[str, str]]
@@ -105,6 +143,7 @@ def run_check(
     atol: float = 1e-8,
     diagnose: Optional[Diagnose] = None,
     compare: Optional[Compare] = None,
+    time_limit: Optional[float] = TIME_LIMIT,
 ) -> CheckResult:
     """Run ``student_fn`` on every case, print a report and return the result; never raises.
 
@@ -120,6 +159,8 @@ def run_check(
         compare: optional ``compare(case, got) -> (message, hint)`` replacing the default
             comparison of arrays and numbers (e.g. to insist on an int); an empty
             message means the answer is correct.
+        time_limit: seconds one call may take before its case fails (None: no limit;
+            enforced where :func:`time_limit_available`).
 
     Returns:
         A :class:`CheckResult` with the counts, points and per-case details.
@@ -129,7 +170,7 @@ def run_check(
     for case in cases:
         try:
             result = _run_case(student_fn, case, points_per_case, rtol, atol, diagnose,
-                               compare)
+                               compare, time_limit)
         except Exception as error:  # a bug in a check (or an exotic answer) must not crash
             result = CaseResult(case.name, False, 0.0,
                                 f"the check itself failed ({_short_error(error)})", "")
@@ -146,7 +187,7 @@ def run_check(
 
 
 def _run_case(student_fn, case: Case, points_per_case, rtol, atol, diagnose,
-              compare=None) -> CaseResult:
+              compare=None, time_limit=None) -> CaseResult:
     def fail(message: str, hint: str = "", got: Any = None) -> CaseResult:
         return CaseResult(case.name, False, 0.0, message, hint or case.hint,
                           expected=case.expected, got=got)
@@ -158,8 +199,12 @@ def _run_case(student_fn, case: Case, points_per_case, rtol, atol, diagnose,
     originals = copy.deepcopy(case.args)
     try:
         # A wrong answer may overflow; the case reports it, NumPy need not warn as well.
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), _time_limit(time_limit):
             got = student_fn(*args)
+    except CaseTimeout:
+        return fail(f"stopped after {time_limit:g} s without returning",
+                    "look for a loop that never ends (a while loop whose condition never "
+                    "changes, an index that is never increased)")
     except NotImplementedError:
         return fail("not implemented yet (the function raises NotImplementedError)",
                     "replace the `raise NotImplementedError` line with your code")
