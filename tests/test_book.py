@@ -84,3 +84,20 @@ def test_animations_are_javascript_players(build):
     pages = [p for p in HTML.rglob("*.html") if not p.relative_to(HTML).parts[0].startswith("_")]
     players = [p for p in pages if "new Animation(" in p.read_text()]
     assert players, "no page embeds a JavaScript animation"
+
+
+@pytest.mark.parametrize("notebook", [n for n in NOTEBOOKS if "# BEGIN SOLUTION" in n.read_text()],
+                         ids=lambda p: p.name)
+def test_exercise_solutions_are_collapsed_behind_a_button(build, notebook):
+    """With cnnbook_solutions: true, each solution is on the page inside a closed <details>."""
+    import json
+
+    from cnnbook.exercises.student import find_exercises
+
+    html = page_for(notebook).read_text()
+    n_exercises = len(find_exercises(json.loads(notebook.read_text())))
+    collapsed = re.findall(r'<div class="cell tag_hide-input[^"]*">\s*<details class="[^"]*hide'
+                           r'[^"]*"[^>]*>\s*<summary[^>]*>\s*<p class="collapsed[^"]*">'
+                           r"Show the solution</p>", html)
+    assert len(collapsed) == n_exercises, f"{notebook.name}: {len(collapsed)} collapsed solutions"
+    assert "<details open" not in html

@@ -13,6 +13,7 @@ import pytest
 from cnnbook.exercises.student import (
     BEGIN,
     END,
+    SOLUTION_TAG,
     MarkerError,
     find_exercises,
     main,
@@ -104,6 +105,18 @@ def test_every_exercise_has_balanced_markers_and_a_check_cell_after_it(path):
             "cell calling check_...({exercise.function}) after it")
 
 
+@pytest.mark.parametrize("path", WITH_EXERCISES, ids=lambda p: p.stem)
+def test_solutions_are_collapsed_in_the_book_and_shown_as_stubs_to_students(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    student = student_notebook(nb)
+    for exercise in find_exercises(nb):
+        tags = nb["cells"][exercise.cell].get("metadata", {}).get("tags", [])
+        assert SOLUTION_TAG in tags, (
+            f"{path.name}, cell {exercise.cell}: tag the solution cell {SOLUTION_TAG!r} so "
+            "the book shows it collapsed")
+        assert SOLUTION_TAG not in student["cells"][exercise.cell]["metadata"].get("tags", [])
+
+
 def test_the_book_has_exercises_to_strip():
     assert len(WITH_EXERCISES) >= 10
     assert sum(len(find_exercises(json.loads(p.read_text()))) for p in WITH_EXERCISES) >= 26
@@ -152,3 +165,44 @@ def test_student_version_runs_top_to_bottom(path, tmp_path):
                         for o in c.outputs if o.get("output_type") == "stream")
     n_exercises = len(find_exercises(json.loads(path.read_text())))
     assert printed.count("not implemented yet") >= n_exercises
+
+
+@pytest.mark.slow
+def test_the_no_solutions_switch_builds_a_page_without_solutions(tmp_path):
+    """`cnnbook_solutions: false` in _config.yml: a one-page book built from the pooling
+    notebook shows the stubs and "not implemented yet", and no line of any solution."""
+    import html
+    import subprocess
+    import sys
+
+    source = ROOT / "chapters" / "04_pooling" / "01_pooling.ipynb"
+    before = source.read_bytes()
+    shutil.copy(source, tmp_path / "pool.ipynb")
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: pool\n")
+    config = (ROOT / "_config.yml").read_text()
+    assert "cnnbook_solutions: true" in config
+    config = config.replace("cnnbook_solutions: true", "cnnbook_solutions: false")
+    config = "\n".join(line for line in config.splitlines() if "logo.svg" not in line)
+    (tmp_path / "_config.yml").write_text(config + "\n")
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    subprocess.run([str(jupyter_book), "build", str(tmp_path), "--warningiserror"],
+                   check=True, capture_output=True, timeout=300)
+    page = html.unescape(re.sub("<[^>]+>", "", (tmp_path / "_build/html/pool.html").read_text()))
+    nb = json.loads(before)
+    solution_lines = {line.strip() for cell in nb["cells"] if BEGIN in cell_source(cell)
+                      for line in cell_source(cell).split(BEGIN)[1].split(END)[0].splitlines()
+                      if len(line.strip()) > 12}
+    assert solution_lines and not [line for line in solution_lines if line in page]
+    assert page.count("YOUR CODE HERE") == len(find_exercises(nb))
+    assert "not implemented yet" in page
+    assert source.read_bytes() == before
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_only_solution_cells_are_collapsed(path):
+    """The book labels every collapsed cell "Show the solution"; other cells must not hide."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for index, cell in enumerate(nb["cells"]):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if any(t.startswith("hide-") for t in tags):
+            assert BEGIN in cell_source(cell), f"{path.name}, cell {index}: {tags} on a non-solution cell"

@@ -15,7 +15,9 @@ check cell) and puts, in place of the markers and what lies between them::
         raise NotImplementedError("Exercise: write the body of conv2d_valid ...")
 
 so that the check cell reports "not implemented yet" instead of crashing. Outputs are
-cleared. Student versions are written to a separate folder; a source notebook is never
+cleared. In the source, each solution cell carries the ``hide-input`` tag, so the rendered
+book shows it collapsed behind a button (a reader reveals it on purpose); the student
+version drops the tag. Student versions are written to a separate folder; a source notebook is never
 modified, and the command refuses to write over one.
 
 Command line (installed as ``cnnbook-student``)::
@@ -37,6 +39,8 @@ from typing import List, Optional, Sequence
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 STUB_COMMENT = "# YOUR CODE HERE"
+# The rendered book collapses a solution cell behind a "show" button with this tag.
+SOLUTION_TAG = "hide-input"
 _DEF = re.compile(r"^\s*def\s+([A-Za-z_]\w*)\s*\(")
 
 
@@ -135,6 +139,9 @@ def student_notebook(notebook: dict, *, name: str = "notebook") -> dict:
         if BEGIN in source or END in source:
             source, _ = strip_solutions(source, where=f"{name}, cell {index}")
             cell["source"] = source
+            tags = cell.get("metadata", {}).get("tags")
+            if tags and SOLUTION_TAG in tags:  # the student must see the stub
+                tags.remove(SOLUTION_TAG)
         cell["outputs"] = []
         cell["execution_count"] = None
     return result
@@ -190,3 +197,25 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())
+
+
+# --------------------------------------------------------------------------- the book build
+
+
+def _strip_solutions_for_sphinx(app, docname: str, source: List[str]) -> None:
+    """Sphinx ``source-read`` hook: with ``cnnbook_solutions = False``, a notebook is read
+    as its student version (before myst-nb executes it), so the site shows no solution."""
+    if app.config.cnnbook_solutions or BEGIN not in source[0]:
+        return
+    if not str(app.env.doc2path(docname)).endswith(".ipynb"):
+        return
+    notebook = json.loads(source[0])
+    source[0] = json.dumps(student_notebook(notebook, name=docname))
+
+
+def setup(app):
+    """Sphinx extension: the config value ``cnnbook_solutions`` (True: solutions collapsed
+    behind a button; False: a site without solutions, for a course that grades them)."""
+    app.add_config_value("cnnbook_solutions", True, "env")
+    app.connect("source-read", _strip_solutions_for_sphinx)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
