@@ -270,6 +270,20 @@ def _compare_arrays(case, expected: np.ndarray, got, rtol, atol, diagnose) -> Tu
                      or _safe_diagnose(diagnose, case, got))
 
 
+def close_to(a, b, rtol: float = 1e-6, atol: float = 1e-8) -> bool:
+    """Whether ``a`` is a finite numeric array (or number) equal to ``b`` up to rounding.
+
+    For diagnoses: does a student's answer equal what a typical mistake would give?
+    """
+    try:
+        a = np.asarray(a, dtype=np.float64)
+        b = np.asarray(b, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return (a.shape == b.shape and bool(np.all(np.isfinite(a)))
+            and bool(np.allclose(a, b, rtol=rtol, atol=atol)))
+
+
 def compare_tuples(case, expected: tuple, got, rtol, atol, diagnose) -> Tuple[str, str]:
     """Compare a tuple answer value by value; report the first wrong one.
 

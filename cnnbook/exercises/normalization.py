@@ -38,7 +38,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from cnnbook.exercises.core import Case, CheckResult, run_check
+from cnnbook.exercises.core import Case, CheckResult, close_to, run_check
 
 FORWARD_NAMES = ("out", "running_mean", "running_var")
 BACKWARD_NAMES = ("dx", "dgamma", "dbeta")
@@ -213,20 +213,10 @@ def _variant_forward(x, gamma, beta, running_mean, running_var, momentum, eps, *
             keep[0] * running_var + keep[1] * batch_var)
 
 
-def _close(a, b, rtol: float = 1e-6, atol: float = 1e-8) -> bool:
-    try:
-        a = np.asarray(a, dtype=np.float64)
-        b = np.asarray(b, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    return (a.shape == b.shape and bool(np.all(np.isfinite(a)))
-            and bool(np.allclose(a, b, rtol=rtol, atol=atol)))
-
-
 def _first_wrong(expected: Sequence[np.ndarray], got: Sequence) -> int:
     """Index of the first returned value that differs from the expected one (-1 if none)."""
     for i, (want, have) in enumerate(zip(expected, got)):
-        if not _close(have, want):
+        if not close_to(have, want):
             return i
     return -1
 
@@ -277,9 +267,9 @@ def _diagnose_forward(case: Case, got) -> Optional[str]:
                  "also averages over the batch, axes (0, 2, 3)"),
             ]
         for kwargs, hint in variants:
-            if _close(have, _variant_forward(*args, **kwargs)[0]):
+            if close_to(have, _variant_forward(*args, **kwargs)[0]):
                 return hint
-        if _close(have, _variant_forward(x, beta, gamma, running_mean, running_var,
+        if close_to(have, _variant_forward(x, beta, gamma, running_mean, running_var,
                                          momentum, eps)[0]):
             return "gamma and beta are swapped: gamma scales, beta shifts"
         return None
@@ -290,7 +280,7 @@ def _diagnose_forward(case: Case, got) -> Optional[str]:
             return (f"{name} has one value per example: the statistics must be averaged "
                     f"over {_stat_axes_text(nd)}")
         return f"{name} has shape (C,) = ({c},): average over {_stat_axes_text(nd)}"
-    if _close(have, old):
+    if close_to(have, old):
         return (f"{name} was returned unchanged: update it with the batch statistic, "
                 f"new = (1 - momentum) * old + momentum * batch value")
     wrong = {
@@ -298,14 +288,14 @@ def _diagnose_forward(case: Case, got) -> Optional[str]:
         "biased": _variant_forward(*args, running_unbiased=False),
         "replaced": _variant_forward(*args[:5], 1.0, eps),
     }
-    if _close(have, wrong["reversed"][which]):
+    if close_to(have, wrong["reversed"][which]):
         return ("momentum is reversed: torch's momentum is the weight of the NEW batch, "
                 "new = (1 - momentum) * old + momentum * batch value")
-    if which == 2 and _close(have, wrong["biased"][2]):
+    if which == 2 and close_to(have, wrong["biased"][2]):
         m = x.size // c
         return (f"the running variance stores the unbiased estimate: multiply the batch "
                 f"variance by m / (m - 1) = {m}/{m - 1} before mixing it in")
-    if _close(have, wrong["replaced"][which]):
+    if close_to(have, wrong["replaced"][which]):
         return (f"{name} was replaced by the batch statistic: blend it with the old value, "
                 "new = (1 - momentum) * old + momentum * batch value")
     return None
@@ -367,7 +357,7 @@ def _diagnose_backward(case: Case, got) -> Optional[str]:
              "backward pass must too"),
         ]
         for kwargs, hint in variants:
-            if _close(have, _variant_grads(dout, x, gamma, eps, **kwargs)[0]):
+            if close_to(have, _variant_grads(dout, x, gamma, eps, **kwargs)[0]):
                 return hint
         return None
     name = BACKWARD_NAMES[which]
@@ -378,11 +368,11 @@ def _diagnose_backward(case: Case, got) -> Optional[str]:
         if have.shape == (x.shape[0],):
             return f"{name} was summed per example: sum over {_stat_axes_text(nd)} instead"
         return f"{name} has shape (C,) = ({c},): sum over {_stat_axes_text(nd)}"
-    if which == 1 and _close(have, (dout * x).sum(axis=axes)):
+    if which == 1 and close_to(have, (dout * x).sum(axis=axes)):
         return "dgamma = sum(dout * xhat), with the normalised xhat, not the raw x"
     xhat = (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(
         x.var(axis=axes, keepdims=True) + eps)
-    if _close(have, (dout if which == 2 else dout * xhat).mean(axis=axes)):
+    if close_to(have, (dout if which == 2 else dout * xhat).mean(axis=axes)):
         return f"{name} is a sum over the batch (and pixels), not a mean"
     return None
 

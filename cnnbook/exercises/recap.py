@@ -31,7 +31,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from cnnbook.exercises.core import Case, CheckResult, run_check
+from cnnbook.exercises.core import Case, CheckResult, close_to, run_check
 from cnnbook.numpy_ops.activations import sigmoid_forward
 from cnnbook.numpy_ops.losses import softmax
 
@@ -46,16 +46,6 @@ CRICKET_TEMPERATURE = np.array([88.6, 93.3, 84.3, 80.6, 75.2, 82.0, 69.4, 83.3, 
 # ------------------------------------------------------------------------ helpers
 
 
-def _close(a, b, rtol: float = 1e-6, atol: float = 1e-8) -> bool:
-    """Whether ``a`` is a finite numeric array (or number) equal to ``b`` up to rounding."""
-    try:
-        a = np.asarray(a, dtype=np.float64)
-        b = np.asarray(b, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    return a.shape == b.shape and bool(np.all(np.isfinite(a))) and bool(np.allclose(a, b, rtol=rtol, atol=atol))
-
-
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return sigmoid_forward(z)[0]  # the package's overflow-free sigmoid
 
@@ -68,7 +58,7 @@ def _column_hint(got: np.ndarray, expected: np.ndarray) -> Optional[str]:
     """A hint when a (D,) answer came back as a (D, 1) column or a (1, D) row."""
     d = expected.shape[0]
     if got.shape in ((d, 1), (1, d)):
-        values = " (the values are right)" if _close(got.ravel(), expected) else ""
+        values = " (the values are right)" if close_to(got.ravel(), expected) else ""
         return (f"return a 1-D array of shape ({d},), not {got.shape}{values}: keep y 1-D "
                 "(no reshape(-1, 1)) or flatten the result with .ravel()")
     return None
@@ -145,7 +135,7 @@ def diagnose_normal_equation(case: Case, got: np.ndarray) -> Optional[str]:
     gram = x.T @ x
     with np.errstate(divide="ignore", invalid="ignore"):
         elementwise = (1.0 / gram) @ (x.T @ y)
-    if _close(got, elementwise):
+    if close_to(got, elementwise):
         return ("1 / (X.T @ X) takes the reciprocal of each entry; the normal equation needs the "
                 "matrix inverse np.linalg.inv(X.T @ X), or np.linalg.solve(X.T @ X, X.T @ y)")
     return None
@@ -249,7 +239,7 @@ def diagnose_logistic_gradient(case: Case, got: np.ndarray) -> Optional[str]:
                             "averaged (divide by N)"),
         ]
     for candidate, hint in candidates:
-        if not _close(candidate, right) and _close(got, candidate):
+        if not close_to(candidate, right) and close_to(got, candidate):
             return hint
     return None
 
@@ -356,7 +346,7 @@ def diagnose_gradient_descent(case: Case, got: np.ndarray) -> Optional[str]:
                               f"you used the summed gradient (N = {n} times too large): the loss "
                               "is a mean, so divide X^T (pi - y) by N"))
     for candidate, hint in candidates:
-        if not _close(candidate, case.expected) and _close(got, candidate):
+        if not close_to(candidate, case.expected) and close_to(got, candidate):
             return hint
     return None
 
@@ -455,11 +445,11 @@ def diagnose_softmax_cross_entropy(case: Case, got) -> Optional[str]:
             (probs - onehot / n, "divide the whole difference by N: (softmax - onehot) / N"),
         ]
         for candidate, hint in candidates:
-            if not _close(candidate, dlogits) and _close(got_d_array, candidate):
+            if not close_to(candidate, dlogits) and close_to(got_d_array, candidate):
                 return hint
-        if n > 1 and not _close(_softmax(logits, axis=0), probs):
+        if n > 1 and not close_to(_softmax(logits, axis=0), probs):
             wrong_axis = (_softmax(logits, axis=0) - onehot) / n
-            if _close(got_d_array, wrong_axis):
+            if close_to(got_d_array, wrong_axis):
                 return "softmax normalises each row (axis=1, over the K classes), not each column (axis=0)"
         return None
     if n > 1 and np.isclose(got_loss, n * loss, rtol=1e-6):
@@ -588,8 +578,8 @@ def diagnose_mlp_backward(case: Case, got) -> Optional[str]:
             return f"return {name} with shape ({units},), not {shape}: drop keepdims / flatten it"
     right, wrong = _mlp_candidates(X, y, W1, b1, W2, b2)
     for candidate, hint in wrong:
-        if all(_close(g, c) for g, c in zip(got, candidate)) and not all(
-                _close(r, c) for r, c in zip(right, candidate)):
+        if all(close_to(g, c) for g, c in zip(got, candidate)) and not all(
+                close_to(r, c) for r, c in zip(right, candidate)):
             return hint
     for name, want, have, layer in zip(MLP_NAMES, right, got, ("W1", "b1", "W2", "b2")):
         if getattr(have, "ndim", 0) == 2 and have.shape == want.T.shape and have.shape != want.shape:
