@@ -201,8 +201,9 @@ def _run_case(student_fn, case: Case, points_per_case, rtol, atol, diagnose,
         # A wrong answer may overflow; the case reports it, NumPy need not warn as well.
         with np.errstate(all="ignore"), _time_limit(time_limit):
             got = student_fn(*args)
-    except CaseTimeout:
-        return fail(f"stopped after {time_limit:g} s without returning",
+    except CaseTimeout as stop:  # from the alarm here, or from a grader's own limit
+        seconds = stop.args[0] if stop.args else time_limit
+        return fail(f"stopped after {seconds:g} s without returning",
                     "look for a loop that never ends (a while loop whose condition never "
                     "changes, an index that is never increased)")
     except NotImplementedError:
@@ -211,6 +212,9 @@ def _run_case(student_fn, case: Case, points_per_case, rtol, atol, diagnose,
     except KeyboardInterrupt:
         raise
     except BaseException as error:  # noqa: BLE001 - every student error becomes a FAIL line
+        note = getattr(error, "grader_message", None)  # a grader's own reason, not the student's error
+        if isinstance(note, str):
+            return fail(note)
         return fail(f"raised {_short_error(error)}{_where(error)}")
 
     changed = [i for i, (a, b) in enumerate(zip(args, originals)) if not _same(a, b)]
@@ -397,7 +401,11 @@ def _short_error(error: BaseException) -> str:
 
 
 def _where(error: BaseException) -> str:
-    """" (in f, line n)" for the innermost frame of the error's traceback."""
+    """" (in f, line n)" for the innermost frame of the error's traceback (a grader that
+    raises the student's error again passes the original place as ``student_where``)."""
+    where = getattr(error, "student_where", None)
+    if isinstance(where, str):
+        return where
     frames = traceback.extract_tb(error.__traceback__)
     return f" (in {frames[-1].name}, line {frames[-1].lineno})" if frames else ""
 

@@ -129,9 +129,17 @@ def find_exercises(notebook: dict, *, name: str = "notebook") -> List[Exercise]:
     return found
 
 
-def student_notebook(notebook: dict, *, name: str = "notebook") -> dict:
-    """A copy of ``notebook`` with every solution replaced by a stub and outputs cleared."""
+def student_notebook(notebook: dict, *, name: str = "notebook",
+                     source: Optional[str] = None) -> dict:
+    """A copy of ``notebook`` with every solution replaced by a stub and outputs cleared.
+
+    ``source`` (``<chapter folder>/<file>``), when given, is recorded in the notebook's
+    metadata as ``cnnbook.source``: it tells ``cnnbook-grade`` which exercises a handed-in
+    copy answers, whatever the student renames the file to.
+    """
     result = copy.deepcopy(notebook)
+    if source is not None:
+        result.setdefault("metadata", {})["cnnbook"] = {"source": source}
     for index, cell in enumerate(result.get("cells", [])):
         if cell.get("cell_type") != "code":
             continue
@@ -169,7 +177,8 @@ def write_student_versions(sources: Sequence[Path], out_dir: Path) -> List[Path]
     written = []
     for src, target in planned:
         notebook = json.loads(src.read_text(encoding="utf-8"))
-        student = student_notebook(notebook, name=str(src))
+        student = student_notebook(notebook, name=str(src),
+                                   source=f"{src.resolve().parent.name}/{src.name}")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(student, indent=1, ensure_ascii=False) + "\n",
                           encoding="utf-8")

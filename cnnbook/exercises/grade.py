@@ -1,0 +1,664 @@
+"""``cnnbook-grade``: grade students' notebooks with public and hidden cases.
+
+    cnnbook-grade [--seed SEED] [--timeout SECONDS] [--out FILE] NOTEBOOK...
+
+For each submission (a student's notebook; never modified) the grader
+
+1. starts a fresh worker process (:mod:`cnnbook.exercises.worker`, an IPython kernel of
+   its own) inside the sandbox (:mod:`cnnbook.exercises.sandbox`) and runs the
+   notebook's code cells top to bottom, continuing after a cell that raises; a cell that
+   runs longer than ``--timeout`` seconds, or that ends the process, is stopped, reported
+   and skipped (the worker is started again without it);
+2. finds the notebook's exercises (the ``cnnbook.source`` metadata that
+   ``cnnbook-student`` writes, else the file name, else the functions and checks it
+   mentions; ``--exercises`` overrides) and, for each one, the student's function by the
+   name the exercise asks for;
+3. reads the code for banned names (:mod:`cnnbook.exercises.bans`), then runs the
+   exercise's public check with the public cases and with hidden cases drawn from the
+   instructor's seed. The checks run here, in the grader: the worker receives only the
+   inputs of each call and returns the student's answer, which the grader decodes
+   without trusting it (:mod:`cnnbook.exercises.wire`) and compares with expected
+   answers computed here. While a function runs, a call monitor records banned calls;
+4. writes a gradebook: ``FILE`` (CSV: one row per student, one column per exercise,
+   total, notes) and ``FILE`` with the suffix ``.json`` (every case, every reason).
+
+Points: one per passed case, public and hidden alike. An exercise whose code uses a name
+it bans, or whose run calls one, gets 0 points, with the reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import builtins
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import os
+import pickle
+import re
+import secrets
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+
+import numpy as np
+
+from cnnbook.exercises import registry, sandbox, wire
+from cnnbook.exercises.bans import find_banned_references
+from cnnbook.exercises.core import CaseTimeout, CheckResult
+from cnnbook.exercises.registry import EXERCISES, GradedExercise
+
+CELL_TIMEOUT = 120.0       # default --timeout: seconds one notebook cell may run
+CALL_TIMEOUT = 10.0        # default --call-timeout: seconds one call of a function may run
+GRACE = 5.0                # extra seconds before a worker that ignores its alarm is killed
+MAX_RESTARTS = 3           # times a worker is started again after a stopped cell
+MAX_INCIDENTS = 2          # timed-out or crashed calls before an exercise's other cases stop
+MAX_NOTEBOOK_BYTES = 50 * 2 ** 20
+SEED_VARIABLE = "CNNBOOK_GRADE_SEED"
+_LENGTH = struct.Struct("<Q")
+
+
+class WorkerLost(Exception):
+    """The process running the submission ended or stopped answering."""
+
+    @property
+    def grader_message(self) -> str:  # how a check reports it (not as the student's error)
+        return str(self)
+
+
+class NotRun(WorkerLost):
+    """A case skipped because earlier calls of the same function timed out or crashed."""
+
+
+# --------------------------------------------------------------------------- the worker
+
+
+class Worker:
+    """One submission's process: start, run cells, call functions, stop."""
+
+    def __init__(self, mode: str, cell_timeout: float, call_timeout: float):
+        self.mode, self.cell_timeout, self.call_timeout = mode, cell_timeout, call_timeout
+        self.process: Optional[subprocess.Popen] = None
+        self.dir = tempfile.mkdtemp(prefix="cnnbook-grade-")
+        self.read_fd = self.write_fd = -1
+
+    # ---------------------------------------------------------------- life cycle
+
+    def start(self) -> None:
+        to_worker_r, to_worker_w = os.pipe()
+        from_worker_r, from_worker_w = os.pipe()
+        work = tempfile.mkdtemp(dir=self.dir)
+        scratch = os.path.join(work, "scratch")
+        os.makedirs(os.path.join(scratch, "tmp"))
+        command = sandbox.worker_command(self.mode, work, to_worker_r, from_worker_w)
+        env = sandbox.worker_environment(scratch)
+        with open(os.path.join(work, "stderr"), "wb") as stderr:
+            self.process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+                pass_fds=(to_worker_r, from_worker_w), cwd=scratch, env=env,
+                start_new_session=True,
+                preexec_fn=sandbox.set_limits if self.mode == "process" else None)
+        os.close(to_worker_r)
+        os.close(from_worker_w)
+        self.write_fd, self.read_fd = to_worker_w, from_worker_r
+        self.stderr_path = os.path.join(work, "stderr")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(OSError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                self.process.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=10)
+        for fd in (self.read_fd, self.write_fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self.read_fd = self.write_fd = -1
+        self.process = None
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def startup_error(self) -> str:
+        """The first lines the worker wrote to stderr (why it could not start)."""
+        try:
+            with open(self.stderr_path, "rb") as f:
+                text = f.read(2000).decode("utf-8", "replace").strip()
+        except OSError:
+            return ""
+        return text.splitlines()[-1] if text else ""
+
+    # ---------------------------------------------------------------- messages
+
+    def send(self, message: Dict[str, Any]) -> None:
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        data = _LENGTH.pack(len(data)) + data
+        try:
+            while data:
+                data = data[os.write(self.write_fd, data):]
+        except OSError as error:
+            raise WorkerLost(f"could not send to the submission's process ({error})") from None
+
+    def receive(self, timeout: float) -> Dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        header = self._read(_LENGTH.size, deadline)
+        (size,) = _LENGTH.unpack(header)
+        if size > wire.MAX_BYTES + 8:
+            raise WorkerLost("the submission's process sent a message that is too large")
+        try:
+            message = wire.decode(self._read(size, deadline))
+        except wire.WireError as error:
+            raise WorkerLost(f"the submission's process sent a malformed message ({error})")
+        if not isinstance(message, dict) or not isinstance(message.get("event"), str):
+            raise WorkerLost("the submission's process sent a malformed message")
+        return message
+
+    def _read(self, size: int, deadline: float) -> bytes:
+        chunks, remaining = [], size
+        while remaining:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            ready, _, _ = select.select([self.read_fd], [], [], left)
+            if not ready:
+                raise TimeoutError
+            chunk = os.read(self.read_fd, min(remaining, 1 << 20))
+            if not chunk:
+                raise WorkerLost(self._ended())
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+
+    def _ended(self) -> str:
+        code = self.process.wait(timeout=10) if self.process is not None else None
+        why = self.startup_error() if code else ""
+        text = f"the submission's process ended (exit code {code})"
+        return f"{text}: {why}" if why else text
+
+
+# --------------------------------------------------------------------------- one submission
+
+
+@dataclass
+class Submission:
+    """A student's notebook: its code cells and what running it reported."""
+
+    path: Path
+    student: str
+    cells: List[Tuple[int, str]] = field(default_factory=list)
+    source_key: Optional[str] = None
+    text: str = ""
+    problems: List[str] = field(default_factory=list)      # notebook-level reasons
+    cell_errors: List[List[Any]] = field(default_factory=list)
+    skipped: Dict[int, str] = field(default_factory=dict)  # cell index -> why
+    output_chars: int = 0
+
+
+def read_submission(path: Path, student: str) -> Submission:
+    """Parse a notebook file (read only); problems are recorded, never raised."""
+    submission = Submission(path=path, student=student)
+    try:
+        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+            submission.problems.append(f"the file is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
+            return submission
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        cells = notebook["cells"]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
+        submission.problems.append(f"not a readable notebook ({type(error).__name__}: "
+                                   f"{str(error)[:120]})")
+        return submission
+    for index, cell in enumerate(cells if isinstance(cells, list) else []):
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            source = cell.get("source", "")
+            source = "".join(source) if isinstance(source, list) else str(source)
+            submission.cells.append((index, source))
+    metadata = notebook.get("metadata") if isinstance(notebook, dict) else None
+    cnnbook_meta = metadata.get("cnnbook") if isinstance(metadata, dict) else None
+    if isinstance(cnnbook_meta, dict) and isinstance(cnnbook_meta.get("source"), str):
+        submission.source_key = cnnbook_meta["source"]
+    submission.text = "\n".join(source for _, source in submission.cells)
+    return submission
+
+
+def find_exercises(submission: Submission) -> List[GradedExercise]:
+    """The exercises a submission answers: its metadata, its file name, or its code."""
+    for key in (submission.source_key, submission.path.name):
+        if key and registry.exercises_of(key):
+            return registry.exercises_of(key)
+    text = submission.text
+    return [e for e in EXERCISES.values()
+            if re.search(rf"\bdef\s+{re.escape(e.function)}\s*\(", text)
+            or re.search(rf"\bcheck_{re.escape(e.name)}\b", text)]
+
+
+def run_notebook(worker: Worker, submission: Submission) -> bool:
+    """Run the submission's cells in ``worker`` (restarting past stopped cells).
+
+    Returns whether the worker is alive afterwards, its namespace holding the notebook's
+    definitions.
+    """
+    for attempt in range(MAX_RESTARTS + 1):
+        worker.stop()
+        worker.start()
+        cells = [(i, s) for i, s in submission.cells if i not in submission.skipped]
+        current: Optional[int] = None
+        try:
+            worker.send({"op": "run", "cells": cells, "cell_timeout": worker.cell_timeout})
+            while True:
+                reply = worker.receive(worker.cell_timeout + GRACE + (30 if current is None else 0))
+                if reply["event"] == "cell":
+                    current = reply.get("index")
+                    continue
+                if reply["event"] == "ran":
+                    submission.cell_errors = reply.get("errors", [])
+                    submission.output_chars = int(reply.get("output_chars", 0))
+                    return True
+                raise WorkerLost(f"unexpected reply {reply['event']!r}")
+        except TimeoutError:
+            why = f"did not finish within {worker.cell_timeout:g} s and was stopped"
+        except WorkerLost as error:
+            why = str(error)
+        if current is None:  # the worker could not even start
+            submission.problems.append(f"could not run the notebook: {why}")
+            worker.stop()
+            return False
+        submission.skipped[current] = why
+    submission.problems.append(f"gave up after {MAX_RESTARTS} restarts of the notebook")
+    worker.stop()
+    return False
+
+
+# --------------------------------------------------------------------------- remote calls
+
+
+class RemoteFunction:
+    """Stands for the student's function in the grader: each call runs in the worker.
+
+    Only the call's arguments are sent; the answer comes back through the wire format.
+    Exceptions are raised again here (the builtin class when it is one), a call that runs
+    out of time raises :class:`CaseTimeout`, an argument the student modified in place is
+    modified here too (so the check reports it), and banned calls seen by the worker's
+    monitor are collected in :attr:`violations`.
+    """
+
+    def __init__(self, worker: Worker, submission: Submission, exercise: GradedExercise):
+        self.worker, self.submission, self.exercise = worker, submission, exercise
+        self.__name__ = exercise.function
+        self.violations: List[str] = []
+        self.incidents: List[str] = []   # calls that timed out or ended the process
+        self.lost: Optional[str] = None
+
+    def _incident(self, what: str) -> None:
+        """Count a call that ran out of time or ended the process; after MAX_INCIDENTS,
+        the exercise's remaining cases are not run (each would cost as much again)."""
+        self.incidents.append(what)
+        if len(self.incidents) >= MAX_INCIDENTS:
+            self.lost = f"not run: {len(self.incidents)} earlier calls {what}"
+
+    def __call__(self, *args):
+        if self.lost is not None:
+            raise NotRun(self.lost)
+        if not self.worker.alive and not run_notebook(self.worker, self.submission):
+            self.lost = "the submission's process could not be started again"
+            raise WorkerLost(self.lost)
+        limit = self.worker.call_timeout
+        try:
+            self.worker.send({"op": "call", "function": self.exercise.function, "args": args,
+                              "errstate": np.geterr(), "bans": self.exercise.bans,
+                              "time_limit": limit})
+            reply = self.worker.receive(limit + GRACE)
+        except TimeoutError:
+            self.worker.stop()  # it ignored its alarm: the next call starts a fresh one
+            self._incident("ran out of time")
+            raise CaseTimeout(limit) from None
+        except WorkerLost:
+            self.worker.stop()
+            self._incident("ended the process")
+            raise
+        except BaseException:
+            self.worker.stop()  # interrupted mid-message: the channel is out of step
+            self._incident("ran out of time")
+            raise
+        self.violations += [v for v in reply.get("violations", []) if v not in self.violations]
+        event = reply["event"]
+        if event == "timeout":
+            self._incident("ran out of time")
+            raise CaseTimeout(limit)
+        if event == "error":
+            raise _rebuild_error(reply)
+        if event != "result":
+            self.worker.stop()
+            raise WorkerLost(f"unexpected reply {event!r}")
+        for index, value in reply.get("changed", []):
+            if isinstance(index, int) and 0 <= index < len(args):
+                _write_back(args[index], value)
+        return reply.get("value")
+
+
+_NEVER_REBUILT = {"KeyboardInterrupt", "SystemExit", "GeneratorExit", "CaseTimeout"}
+
+
+def _rebuild_error(reply: Dict[str, Any]) -> BaseException:
+    """The student's exception, as close to the original as is safe to raise here."""
+    name = str(reply.get("type", "Exception"))
+    name = name if re.fullmatch(r"[A-Za-z_]\w{0,59}", name) else "Exception"
+    message = str(reply.get("message", ""))
+    error: Optional[BaseException] = None
+    cls = getattr(builtins, name, None)
+    if (reply.get("builtin") and isinstance(cls, type) and issubclass(cls, Exception)
+            and name not in _NEVER_REBUILT):
+        with contextlib.suppress(Exception):
+            error = cls(message)
+    if error is None:
+        error = type(name, (Exception,), {})(message)
+    error.student_where = str(reply.get("where", ""))
+    return error
+
+
+def _write_back(target: Any, value: Any) -> None:
+    """Copy a modified argument's new values into the grader's copy of it."""
+    with contextlib.suppress(Exception):
+        if isinstance(target, np.ndarray) and isinstance(value, np.ndarray):
+            if value.shape == target.shape:
+                np.copyto(target, value, casting="unsafe")
+            else:  # cannot take the new shape in place: mark it changed all the same
+                target.flat[0] = target.flat[0] + 1 if target.size else None
+        elif isinstance(target, list) and isinstance(value, list):
+            target[:] = value
+
+
+# --------------------------------------------------------------------------- grading
+
+
+@dataclass
+class ExerciseGrade:
+    """One exercise of one submission."""
+
+    exercise: str
+    points: float = 0.0
+    max_points: float = 0.0
+    public: str = ""
+    hidden: str = ""
+    reasons: List[str] = field(default_factory=list)
+    cases: List[Dict[str, Any]] = field(default_factory=list)
+
+
+class Grader:
+    """Grades submissions with one seed; the cases are built once and reused."""
+
+    def __init__(self, seed: str, *, mode: str, cell_timeout: float = CELL_TIMEOUT,
+                 call_timeout: float = CALL_TIMEOUT, exercises: Optional[Sequence[str]] = None):
+        self.seed, self.mode = seed, mode
+        self.cell_timeout, self.call_timeout = cell_timeout, call_timeout
+        self.only = list(exercises) if exercises else None
+        self._cases: Dict[str, Tuple[list, list]] = {}
+
+    def cases(self, exercise: GradedExercise):
+        """(public, hidden) cases of an exercise, expected answers computed here."""
+        if exercise.name not in self._cases:
+            hidden = exercise.hidden_cases(registry.hidden_rng(self.seed, exercise.name))
+            self._cases[exercise.name] = (exercise.public_cases(), hidden)
+        return self._cases[exercise.name]
+
+    def grade(self, submission: Submission) -> List[ExerciseGrade]:
+        exercises = ([EXERCISES[name] for name in self.only] if self.only
+                     else find_exercises(submission))
+        if not exercises and not submission.problems:
+            submission.problems.append(
+                "could not tell which exercises this notebook holds (no cnnbook metadata, "
+                "unknown file name, no exercise function found); use --exercises")
+        grades = [ExerciseGrade(e.name, max_points=float(sum(map(len, self.cases(e)))))
+                  for e in exercises]
+        if not exercises or not submission.cells:
+            for grade in grades:
+                grade.reasons.append(submission.problems[0] if submission.problems
+                                     else "the notebook has no code")
+            return grades
+        worker = Worker(self.mode, self.cell_timeout, self.call_timeout)
+        try:
+            running = run_notebook(worker, submission)
+            found, defined = self._lookup(worker) if running else ({}, [])
+            for exercise, grade in zip(exercises, grades):
+                if not running:
+                    grade.reasons.append(submission.problems[-1])
+                    continue
+                self._grade_one(worker, submission, exercise, grade, found, defined)
+        finally:
+            worker.close()
+        return grades
+
+    def _lookup(self, worker: Worker):
+        names = sorted({e.function for e in EXERCISES.values()})
+        try:
+            worker.send({"op": "lookup", "names": names})
+            reply = worker.receive(30)
+        except (TimeoutError, WorkerLost):
+            return {}, []
+        found = reply.get("found", {})
+        return (found if isinstance(found, dict) else {}), list(reply.get("functions", []))
+
+    def _grade_one(self, worker, submission, exercise, grade, found, defined) -> None:
+        kind = found.get(exercise.function)
+        if kind is None:
+            others = ", ".join(str(d) for d in defined[:12]) or "none"
+            grade.reasons.append(f"no function named {exercise.function} is defined "
+                                 f"(functions defined: {others})")
+            return
+        if kind != "function":
+            grade.reasons.append(f"{exercise.function} is a {kind}, not a function")
+            return
+        banned = find_banned_references([s for _, s in submission.cells], exercise.function,
+                                        exercise.bans)
+        public, hidden = self.cases(exercise)
+        remote = RemoteFunction(worker, submission, exercise)
+        results = {}
+        for label, cases in (("public", public), ("hidden", hidden)):
+            with contextlib.redirect_stdout(io.StringIO()):
+                results[label] = exercise.check(remote, cases=cases)
+        grade.public = f"{results['public'].passed}/{results['public'].total}"
+        grade.hidden = f"{results['hidden'].passed}/{results['hidden'].total}"
+        earned = results["public"].points + results["hidden"].points
+        for label, result in results.items():
+            for case in result.cases:
+                grade.cases.append({"set": label, "case": case.name, "passed": case.passed,
+                                    "message": case.message})
+                if not case.passed and len(grade.reasons) < 4:
+                    grade.reasons.append(f"{label} case '{case.name}': {case.message}")
+        violations = banned + [f"{exercise.function} {v}" for v in remote.violations]
+        if violations:
+            grade.reasons = [f"0 points: {v}" for v in violations[:5]] + grade.reasons
+            grade.points = 0.0
+        else:
+            grade.points = float(earned)
+
+
+# --------------------------------------------------------------------------- the gradebook
+
+
+def student_names(paths: Sequence[Path]) -> List[str]:
+    """Who handed in each file: the first folder below the files' common folder (e.g.
+    ``subs/alice/lab.ipynb`` -> ``alice``), or the file name without ``.ipynb``."""
+    resolved = [p.resolve() for p in paths]
+    common = Path(os.path.commonpath([str(p.parent) for p in resolved])) if resolved else Path()
+    names = []
+    for path in resolved:
+        relative = path.relative_to(common)
+        names.append(relative.parts[0] if len(relative.parts) > 1 else path.stem)
+    return names
+
+
+def write_gradebook(out: Path, rows: List[Dict[str, Any]], exercise_names: List[str],
+                    info: Dict[str, Any]) -> Tuple[Path, Path]:
+    """Write the CSV (one row per student) and the JSON (everything) next to each other."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    json_path = out.with_suffix(".json")
+    with open(out, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student", *exercise_names, "total", "max", "notes"])
+        for row in rows:
+            cells = [_number(row["exercises"][n]["points"]) if n in row["exercises"] else ""
+                     for n in exercise_names]
+            writer.writerow([row["student"], *cells, _number(row["total"]),
+                             _number(row["max"]), " | ".join(row["notes"])[:2000]])
+    json_path.write_text(json.dumps({**info, "students": rows}, indent=1) + "\n",
+                         encoding="utf-8")
+    return out, json_path
+
+
+def _number(x: float) -> str:
+    return f"{x:g}"
+
+
+def _row_notes(submissions: List[Dict[str, Any]]) -> List[str]:
+    notes = []
+    for sub in submissions:
+        name = Path(sub["path"]).name
+        notes += [f"{name}: {p}" for p in sub["problems"]]
+        notes += [f"{name}: cell {i} {why}" for i, why in sub["skipped"].items()]
+        for exercise, grade in sub["exercises"].items():
+            if grade["points"] < grade["max_points"] and grade["reasons"]:
+                notes.append(f"{exercise}: {grade['reasons'][0]}")
+    return notes
+
+
+def grade_paths(paths: Sequence[Path], grader: Grader, *, log=print) -> List[Dict[str, Any]]:
+    """Grade every submission; one gradebook row per student (several notebooks merge)."""
+    by_student: Dict[str, Dict[str, Any]] = {}
+    for path, student in zip(paths, student_names(paths)):
+        start = time.monotonic()
+        submission = read_submission(path, student)
+        grades = grader.grade(submission)
+        row = by_student.setdefault(student, {"student": student, "submissions": [],
+                                              "exercises": {}, "total": 0.0, "max": 0.0})
+        record = {"path": str(path), "sandbox": grader.mode, "problems": submission.problems,
+                  "skipped": {str(k): v for k, v in submission.skipped.items()},
+                  "cell_errors": submission.cell_errors,
+                  "printed_characters": submission.output_chars,
+                  "exercises": {g.exercise: g.__dict__ for g in grades}}
+        row["submissions"].append(record)
+        for g in grades:
+            best = row["exercises"].get(g.exercise)
+            if best is None or g.points > best["points"]:
+                row["exercises"][g.exercise] = {"points": g.points, "max_points": g.max_points}
+        points = sum(g.points for g in grades)
+        top = sum(g.max_points for g in grades)
+        log(f"{student}: {path} -> {_number(points)}/{_number(top)} points "
+            f"({time.monotonic() - start:.1f} s)")
+    rows = []
+    for row in by_student.values():
+        row["total"] = sum(e["points"] for e in row["exercises"].values())
+        row["max"] = sum(e["max_points"] for e in row["exercises"].values())
+        row["notes"] = _row_notes(row["submissions"])
+        rows.append(row)
+    return rows
+
+
+def seed_fingerprint(seed: str) -> str:
+    """A short hash that identifies the seed without revealing it."""
+    return hashlib.sha256(f"cnnbook-grade-fingerprint|{seed}".encode()).hexdigest()[:12]
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="cnnbook-grade",
+        description="Grade students' notebooks: public and hidden cases, in a sandbox.")
+    parser.add_argument("notebooks", nargs="+", type=Path, metavar="NOTEBOOK",
+                        help="the submissions (never modified)")
+    parser.add_argument("--seed", help="the secret seed of the hidden cases (or set "
+                        f"{SEED_VARIABLE}); keep it to grade again with the same cases")
+    parser.add_argument("--timeout", type=float, default=CELL_TIMEOUT, metavar="SECONDS",
+                        help="the most one notebook cell may run (default %(default)g)")
+    parser.add_argument("--call-timeout", type=float, default=CALL_TIMEOUT, metavar="SECONDS",
+                        help="the most one call of a student's function may run "
+                        "(default %(default)g, at most 19)")
+    parser.add_argument("--out", type=Path, default=Path("gradebook.csv"), metavar="FILE",
+                        help="the gradebook CSV; the JSON goes beside it (default %(default)s)")
+    parser.add_argument("--exercises", help="comma-separated exercise names to grade "
+                        "(default: those of each notebook)")
+    parser.add_argument("--sandbox", default="auto", choices=("auto", *sandbox.MODES),
+                        help="how student code is isolated (default: the strongest available)")
+    args = parser.parse_args(argv)
+    error = _validate(args)
+    if error:
+        print(f"cnnbook-grade: {error}", file=sys.stderr)
+        return 2
+    try:
+        mode = sandbox.choose_mode(args.sandbox)
+    except sandbox.SandboxError as problem:
+        print(f"cnnbook-grade: {problem}", file=sys.stderr)
+        return 2
+    _hide_memory()
+    seed = args.seed or os.environ.get(SEED_VARIABLE)
+    if not seed:
+        seed = secrets.token_hex(16)
+        print("cnnbook-grade: no --seed given: the hidden cases come from a fresh random "
+              "seed and will differ if you grade again", file=sys.stderr)
+    if mode == "process":
+        print("cnnbook-grade: sandbox 'process': student code can read and write what your "
+              "user can and use the network (see the instructor page)", file=sys.stderr)
+    names = args.exercises.split(",") if args.exercises else None
+    grader = Grader(seed, mode=mode, cell_timeout=args.timeout,
+                    call_timeout=args.call_timeout, exercises=names)
+    rows = grade_paths(args.notebooks, grader)
+    exercise_names = [n for n in EXERCISES
+                      if any(n in row["exercises"] for row in rows)]
+    info = {"grader": "cnnbook-grade", "sandbox": mode,
+            "seed_fingerprint": seed_fingerprint(seed),
+            "exercises": {n: {"function": EXERCISES[n].function,
+                              "bans": list(EXERCISES[n].bans),
+                              "public_cases": len(grader.cases(EXERCISES[n])[0]),
+                              "hidden_cases": len(grader.cases(EXERCISES[n])[1])}
+                          for n in exercise_names}}
+    csv_path, json_path = write_gradebook(args.out, rows, exercise_names, info)
+    print(f"wrote {csv_path} and {json_path}")
+    return 0
+
+
+def _validate(args) -> str:
+    for path in args.notebooks:
+        if not path.is_file():
+            return f"no such notebook: {path}"
+    resolved = {p.resolve() for p in args.notebooks}
+    for out in (args.out, args.out.with_suffix(".json")):
+        if out.resolve() in resolved:
+            return f"--out {args.out} would overwrite a submission"
+    if args.out.suffix.lower() == ".json":
+        return "--out names the CSV file (the JSON is written beside it)"
+    if not 0 < args.timeout <= 24 * 3600:
+        return f"--timeout must be a positive number of seconds, got {args.timeout:g}"
+    if not 0 < args.call_timeout < 20:
+        return f"--call-timeout must be between 0 and 19 seconds, got {args.call_timeout:g}"
+    if args.exercises:
+        unknown = [n for n in args.exercises.split(",") if n not in EXERCISES]
+        if unknown:
+            return (f"unknown exercise(s) {', '.join(unknown)}; known: "
+                    f"{', '.join(EXERCISES)}")
+    return ""
+
+
+def _hide_memory() -> None:
+    """Make the grader's memory and environment unreadable to same-user processes (Linux)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+            ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
