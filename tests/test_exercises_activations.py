@@ -5,6 +5,9 @@ naive formula that overflows included) with the hint that names the mistake, nev
 raise, and keep its output compact.
 """
 
+import functools
+import pickle
+
 import numpy as np
 import pytest
 import torch
@@ -13,7 +16,9 @@ from cnnbook.exercises.activations import (
     check_elu_and_grad,
     check_sigmoid_and_grad,
     elu_and_grad_cases,
+    elu_and_grad_hidden_cases,
     sigmoid_and_grad_cases,
+    sigmoid_and_grad_hidden_cases,
 )
 from cnnbook.exercises.core import CheckResult
 from harness import assert_fails_with_hint
@@ -265,3 +270,156 @@ def test_check_never_raises_on_exotic_answers(capsys, name, student_fn):
 def test_output_stays_compact_for_large_wrong_answers(capsys, name):
     CHECKS[name][0](lambda *args: (np.ones((500, 500)), np.ones((500, 500))))
     assert len(capsys.readouterr().out) < 4000
+
+
+# ---------------------------------------------------------------------- hidden cases
+
+HIDDEN = {"sigmoid_and_grad": sigmoid_and_grad_hidden_cases,
+          "elu_and_grad": elu_and_grad_hidden_cases}
+SEEDS = (11, 2024, 987654321)
+# exp(x) overflows float64 beyond this
+EXP_LIMIT = np.log(np.finfo(np.float64).max)
+# Hints and messages of WRONG that name a public case's numbers: their general part
+HIDDEN_TEXT = {
+    sigmoid_of_minus_x: ("s: shape", "that is sigmoid(-x)"),
+    elu_no_alpha: ("y: shape", "the negative branch must be multiplied by alpha = "),
+    elu_grad_no_alpha: ("dy: shape", "for x <= 0 the derivative is alpha * exp(x): alpha = "),
+}
+
+
+@functools.lru_cache(maxsize=None)
+def hidden(name, seed):
+    return tuple(HIDDEN[name](np.random.default_rng(seed)))
+
+
+def fingerprints(cases):
+    """One bytes value per case, equal exactly when name, inputs and answer are equal."""
+    return [pickle.dumps((c.name, c.args, c.expected)) for c in cases]
+
+
+def memorizer(name):
+    """Returns the public answers for the public inputs (looked up by x), and otherwise
+    the sigmoid's values at x = 0 for every element."""
+    table = [(case.args[0], case.expected) for case in CHECKS[name][2]()]
+
+    def memorized(x, *rest):
+        for key, answer in table:
+            if key.shape == x.shape and np.array_equal(key, x):
+                return tuple(a.copy() for a in answer)
+        return np.full_like(x, 0.5), np.full_like(x, 0.25)
+
+    return memorized
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_reference_passes_the_hidden_cases(capsys, name, seed):
+    check, reference, _ = CHECKS[name]
+    cases = hidden(name, seed)
+    result = check(reference, cases=list(cases))
+    out = capsys.readouterr().out
+    assert 5 <= len(cases) <= 8
+    assert result.all_passed and result.total == len(cases)
+    assert out.count("PASS  hidden: ") == len(cases)
+    assert f"{name}: {len(cases)}/{len(cases)} cases passed" in out
+
+
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_hidden_cases_depend_on_the_rng_only(name):
+    np.random.seed(0)
+    global_state = np.random.get_state()[1].copy()
+    first = HIDDEN[name](np.random.default_rng(SEEDS[0]))
+    np.random.seed(1)  # the global generator plays no part
+    assert fingerprints(first) == fingerprints(HIDDEN[name](np.random.default_rng(SEEDS[0])))
+    np.random.seed(0)
+    other = HIDDEN[name](np.random.default_rng(SEEDS[1]))
+    assert np.array_equal(np.random.get_state()[1], global_state)
+    assert not any(pickle.dumps(a.args) == pickle.dumps(b.args) for a, b in zip(first, other))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_hidden_sigmoid_cases_cover_the_public_kinds(seed):
+    xs = [c.args[0] for c in hidden("sigmoid_and_grad", seed)]
+    assert any(np.any(x == 0) for x in xs), "an exact 0"
+    assert {x.ndim for x in xs} == {1, 2, 3}
+    assert any(np.all(np.abs(x) >= 15) and np.all(np.abs(x) <= 60) for x in xs), "saturated"
+    assert any(x.min() < -EXP_LIMIT and x.max() < 0 for x in xs), "only large negative"
+    assert any(x.max() > EXP_LIMIT and x.min() > 0 for x in xs), "only large positive"
+    assert any(x.min() < -EXP_LIMIT and x.max() > EXP_LIMIT for x in xs), "both signs"
+    assert max(np.abs(x).max() for x in xs) <= 1000
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_hidden_elu_cases_cover_the_public_kinds(seed):
+    cases = hidden("elu_and_grad", seed)
+    alphas = {c.args[1] for c in cases}
+    assert len(alphas) > 1 and all(abs(a - 1) >= 0.2 and a > 0 for a in alphas)
+    xs = [c.args[0] for c in cases]
+    assert {x.ndim for x in xs} == {1, 2, 3}
+    assert any(np.any((x == 0) & np.signbit(x)) and np.any((x == 0) & ~np.signbit(x))
+               for x in xs), "0.0 and -0.0"
+    assert any(x.max() <= -20 and x.min() >= -1000 for x in xs), "saturated at -alpha"
+    assert any(x.min() < -EXP_LIMIT and x.max() > EXP_LIMIT for x in xs), "both overflows"
+
+
+def test_hidden_cases_differ_in_shape_between_seeds():
+    for name in CHECKS:
+        shapes = [tuple(c.args[0].shape for c in hidden(name, seed)) for seed in SEEDS]
+        assert len(set(shapes)) == len(SEEDS)
+
+
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_hidden_expected_values_are_torchs(name):
+    """torch.special.expit / torch.nn.ELU with torch.autograd.grad, written out here; and
+    the derivative identities s' = s (1 - s), elu' = elu + alpha for x <= 0."""
+    for case in hidden(name, SEEDS[0]):
+        x = torch.tensor(case.args[0], requires_grad=True)
+        if name == "sigmoid_and_grad":
+            y = torch.special.expit(x)
+        else:
+            y = torch.nn.ELU(alpha=case.args[1])(x)
+        (dy,) = torch.autograd.grad(y.sum(), x)
+        y, dy = y.detach().numpy(), dy.numpy()
+        np.testing.assert_allclose(case.expected[0], y, rtol=1e-14, atol=0, err_msg=case.name)
+        np.testing.assert_allclose(case.expected[1], dy, rtol=1e-14, atol=0, err_msg=case.name)
+        if name == "sigmoid_and_grad":
+            np.testing.assert_allclose(dy, y * (1 - y), rtol=1e-12, atol=1e-300)
+        else:
+            negative = case.args[0] <= 0
+            np.testing.assert_allclose(dy[negative], y[negative] + case.args[1], rtol=1e-12,
+                                       atol=1e-12)
+
+
+@pytest.mark.parametrize("name, student_fn, message, hint", WRONG,
+                         ids=[f"{w[0]}-{w[1].__name__}" for w in WRONG])
+def test_typical_wrong_answers_fail_the_hidden_cases(capsys, name, student_fn, message, hint):
+    check, _, _ = CHECKS[name]
+    message, hint = HIDDEN_TEXT.get(student_fn, (message, hint))
+    cases = list(hidden(name, SEEDS[0]))
+    result = check(student_fn, cases=cases)
+    out = capsys.readouterr().out
+    assert_fails_with_hint(out, result, name, len(cases), message, hint)
+
+
+def test_overflow_fails_only_the_large_hidden_cases(capsys):
+    """As in public: the naive sigmoid fails exactly the cases with x < -709.78, the ELU
+    whose np.where overflows exactly those with x > 709.78, the x >= 0 test the zeros."""
+    for seed in SEEDS:
+        cases = hidden("sigmoid_and_grad", seed)
+        result = check_sigmoid_and_grad(naive_sigmoid, cases=list(cases))
+        assert [c.passed for c in result.cases] == [c.args[0].min() > -EXP_LIMIT for c in cases]
+        cases = hidden("elu_and_grad", seed)
+        result = check_elu_and_grad(elu_where_overflows, cases=list(cases))
+        assert [c.passed for c in result.cases] == [c.args[0].max() < EXP_LIMIT for c in cases]
+        result = check_elu_and_grad(elu_grad_at_zero, cases=list(cases))
+        assert [c.passed for c in result.cases] == [not np.any(c.args[0] == 0) for c in cases]
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_memorized_public_answers_fail_the_hidden_cases(capsys, name):
+    check, _, _ = CHECKS[name]
+    assert check(memorizer(name)).all_passed
+    for seed in SEEDS:
+        assert check(memorizer(name), cases=list(hidden(name, seed))).passed == 0
+    capsys.readouterr()

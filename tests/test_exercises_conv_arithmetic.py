@@ -7,9 +7,11 @@ import pytest
 import torch
 
 from cnnbook.exercises.conv_arithmetic import (
+    FORMULA,
     SETTINGS,
     check_conv2d_output_size,
     conv2d_output_size_cases,
+    conv2d_output_size_hidden_cases,
     torch_conv2d_output_size,
 )
 from cnnbook.exercises.core import CheckResult
@@ -79,16 +81,6 @@ def test_oracle_is_torch_and_agrees_with_the_formula():
         assert torch_conv2d_output_size(*args) == reference(*args)
     conv = torch.nn.Conv2d(1, 1, 3, stride=2, padding=1, dilation=2)
     assert torch_conv2d_output_size(32, 3, 2, 1, 2) == conv(torch.zeros(1, 1, 32, 32)).shape[-1]
-
-
-def test_cases_cover_the_awkward_settings():
-    cases = conv2d_output_size_cases()
-    args = [case.args for case in cases]
-    assert any((i + 2 * p - d * (k - 1) - 1) % s for i, k, s, p, d in args), "non-exact division"
-    assert any(d > 1 for *_, d in args), "dilation"
-    assert any(p > 0 for _, _, _, p, _ in args), "padding"
-    assert any(i + 2 * p == d * (k - 1) + 1 for i, k, s, p, d in args), "kernel == padded input"
-    assert all(isinstance(case.expected, int) for case in cases)
 
 
 def test_reference_passes_every_case(capsys):
@@ -162,3 +154,119 @@ def test_check_never_raises(capsys, student_fn):
 def test_not_a_function_gets_a_hint(capsys):
     check_conv2d_output_size(26)
     assert "expected a function, got int" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ hidden cases
+
+SEEDS = (1, 2, 3)
+PUBLIC_ANSWERS = {case.args: case.expected for case in conv2d_output_size_cases()}
+
+
+def hidden(seed):
+    return conv2d_output_size_hidden_cases(np.random.default_rng(seed))
+
+
+def hard_coded(size, kernel_size, stride, padding, dilation):
+    """Looks up the public answers: passes the public cases, knows nothing else."""
+    return PUBLIC_ANSWERS[(size, kernel_size, stride, padding, dilation)]
+
+
+def assert_covers_the_awkward_settings(cases):
+    args = [case.args for case in cases]
+    assert any((i + 2 * p - d * (k - 1) - 1) % s for i, k, s, p, d in args), "non-exact division"
+    assert any(s > 1 and (i + 2 * p - d * (k - 1) - 1) % s == 0 for i, k, s, p, d in args), \
+        "exact division"
+    assert any(d > 1 for *_, d in args), "dilation"
+    assert any(p > 0 for _, _, _, p, _ in args), "padding"
+    assert any(i + 2 * p == d * (k - 1) + 1 for i, k, s, p, d in args), "kernel == padded input"
+    assert any(k == 1 and s > 1 for _, k, s, _, _ in args), "1x1 kernel with a stride"
+    for case in cases:
+        assert all(type(a) is int for a in case.args)
+        assert type(case.expected) is int and case.expected >= 1
+
+
+def test_public_cases_cover_the_awkward_settings():
+    assert_covers_the_awkward_settings(conv2d_output_size_cases())
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_reference_passes_every_hidden_case(capsys, seed):
+    cases = hidden(seed)
+    n = len(cases)
+    assert 5 <= n <= 8
+    result = check_conv2d_output_size(reference, cases=cases)
+    out = capsys.readouterr().out
+    assert result.all_passed and result.total == n
+    assert out.count("PASS  hidden: I=") == n and "FAIL" not in out
+    assert out.strip().endswith(f"conv2d_output_size: {n}/{n} cases passed ({n}/{n} points)")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_hidden_cases_cover_the_awkward_settings_and_repeat_no_public_one(seed):
+    cases = hidden(seed)
+    assert_covers_the_awkward_settings(cases)
+    assert not any(case.args in PUBLIC_ANSWERS for case in cases)
+    assert all(case.hint == "use " + FORMULA for case in cases)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_hidden_expected_values_agree_with_a_conv_layer_and_the_formula(seed):
+    for case in hidden(seed):
+        size, kernel, stride, padding, dilation = case.args
+        conv = torch.nn.Conv2d(1, 1, (1, kernel), stride=(1, stride), padding=(0, padding),
+                               dilation=(1, dilation))
+        with torch.no_grad():
+            assert conv(torch.zeros(1, 1, 1, size)).shape[-1] == case.expected
+        assert reference(*case.args) == case.expected
+
+
+def test_hidden_cases_depend_on_the_rng_state_only():
+    def summary(cases):
+        return [(case.name, case.args, case.expected, case.hint) for case in cases]
+
+    np.random.seed(0)
+    first = summary(hidden(7))
+    np.random.seed(1)  # the global RNG plays no part
+    assert summary(hidden(7)) == first
+    assert [case.args for case in hidden(8)] != [case.args for case in hidden(7)]
+    rng = np.random.default_rng(7)
+    assert summary(conv2d_output_size_hidden_cases(rng)) == first
+    assert summary(conv2d_output_size_hidden_cases(rng)) != first  # the state moved on
+
+
+@pytest.mark.parametrize("student_fn, hint", [
+    (off_by_one, "off by one"),
+    (ceil_instead_of_floor, "use floor, not ceil"),
+    (one_sided_padding, "padding is added on both sides"),
+    (no_padding, "you left out the padding"),
+    (no_dilation, "the dilated kernel covers D(K-1)+1"),
+    (no_stride, "divide by the stride"),
+    (true_division, "use integer division //"),
+    (float_of_the_right_value, "use integer division //"),
+    (returns_a_pair, "return a single int"),
+], ids=lambda v: getattr(v, "__name__", None))
+@pytest.mark.parametrize("seed", SEEDS)
+def test_typical_wrong_answers_fail_hidden_cases_with_their_hint(capsys, student_fn, hint, seed):
+    result = check_conv2d_output_size(student_fn, cases=hidden(seed))
+    out = capsys.readouterr().out
+    assert not result.all_passed
+    assert hint in out, out
+    assert out.count("FAIL  hidden: ") == result.total - result.passed
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_hard_coded_public_answers_fail_every_hidden_case(capsys, seed):
+    assert check_conv2d_output_size(hard_coded).all_passed
+    capsys.readouterr()
+    result = check_conv2d_output_size(hard_coded, cases=hidden(seed))
+    out = capsys.readouterr().out
+    assert result.passed == 0 and out.count("raised KeyError") == result.total
+
+
+def test_explicit_public_cases_behave_like_the_default(capsys):
+    check_conv2d_output_size(off_by_one)
+    default = capsys.readouterr().out
+    check_conv2d_output_size(off_by_one, cases=conv2d_output_size_cases())
+    assert capsys.readouterr().out == default
+    assert check_conv2d_output_size(off_by_one, cases=None).total == N_CASES
+    capsys.readouterr()

@@ -2,9 +2,14 @@
 
 The reference solutions (the notebook's) pass every case; each typical wrong answer fails
 with its own hint; nothing raises; the torch oracles agree with the package's NumPy layer.
+The hidden cases (a grader's, from its own seed) are random, reproducible, checked against
+torch here, passed by the references and failed by wrong or memorised answers.
 """
 
 from __future__ import annotations
+
+import copy
+import time
 
 import numpy as np
 import pytest
@@ -15,8 +20,11 @@ from cnnbook.exercises.conv_layer import (
     check_conv2d_forward,
     check_im2col,
     conv2d_backward_cases,
+    conv2d_backward_hidden_cases,
     conv2d_forward_cases,
+    conv2d_forward_hidden_cases,
     im2col_cases,
+    im2col_hidden_cases,
 )
 from cnnbook.numpy_ops.conv import conv2d_backward as package_backward
 from cnnbook.numpy_ops.conv import conv2d_forward as package_forward
@@ -399,3 +407,188 @@ def test_output_stays_compact_for_large_wrong_answers(capsys, title):
     check, _, _ = CHECKS[title]
     check(lambda *a: np.ones((300, 300)))
     assert len(capsys.readouterr().out) < 4000
+
+
+# --------------------------------------------------------------------------- hidden cases
+
+HIDDEN = {"im2col": im2col_hidden_cases,
+          "conv2d_forward": conv2d_forward_hidden_cases,
+          "conv2d_backward": conv2d_backward_hidden_cases}
+SEEDS = (1, 2, 3)
+
+
+def hidden_cases(title, seed):
+    return HIDDEN[title](np.random.default_rng(seed))
+
+
+def arguments_key(args):
+    """A hashable fingerprint of a call's arguments, array values included."""
+    return tuple((a.shape, a.dtype.str, a.tobytes()) if isinstance(a, np.ndarray) else repr(a)
+                 for a in args)
+
+
+def memorised(public_cases):
+    """A cheat: returns the public answer for a public input, else the first public answer."""
+    answers = {arguments_key(case.args): case.expected for case in public_cases}
+
+    def look_up(*args):
+        return copy.deepcopy(answers.get(arguments_key(args), public_cases[0].expected))
+
+    return look_up
+
+
+def case_values(case):
+    """A case's inputs, then its expected value(s)."""
+    expected = case.expected if isinstance(case.expected, tuple) else (case.expected,)
+    return list(case.args) + list(expected)
+
+
+def assert_same_cases(first, second):
+    assert [c.name for c in first] == [c.name for c in second]
+    for a, b in zip(first, second):
+        for x, y in zip(case_values(a), case_values(b), strict=True):
+            np.testing.assert_array_equal(x, y)
+
+
+def torch_leaf64(array):
+    return torch.tensor(array, dtype=torch.float64, requires_grad=True)
+
+
+def expected_by_torch(title, args):
+    """The answer computed here with torch, independently of the module's oracles."""
+    if title == "im2col":
+        x, kernel_size, stride = args
+        return torch.nn.functional.unfold(torch.tensor(x)[None], kernel_size, stride=stride)[0].numpy()
+    if title == "conv2d_forward":
+        x, w, b, stride, padding = args
+        return torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(b),
+                                          stride=stride, padding=padding).numpy()
+    dout, x, w, b, stride, padding = args
+    xt, wt, bt = torch_leaf64(x), torch_leaf64(w), torch_leaf64(b)
+    out = torch.nn.functional.conv2d(xt, wt, bt, stride=stride, padding=padding)
+    (out * torch.tensor(dout)).sum().backward()
+    return xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("title", list(CHECKS))
+def test_reference_passes_every_hidden_case(capsys, title, seed):
+    check, reference, _ = CHECKS[title]
+    cases = hidden_cases(title, seed)
+    n = len(cases)
+    result = check(reference, cases=cases)
+    out = capsys.readouterr().out
+    assert 5 <= n <= 8 and all(case.name.startswith("hidden: ") for case in cases)
+    assert result.all_passed and result.passed == result.total == n
+    assert "FAIL" not in out and out.count("PASS") == n
+    assert f"{title}: {n}/{n} cases passed ({n}/{n} points)" in out
+
+
+@pytest.mark.parametrize("title", list(CHECKS))
+def test_hidden_cases_depend_on_the_generator_only(title):
+    first = hidden_cases(title, 7)
+    np.random.seed(12345)  # the global generators must play no part
+    torch.manual_seed(12345)
+    assert_same_cases(first, hidden_cases(title, 7))
+    assert_same_cases(first, HIDDEN[title](np.random.default_rng(np.random.SeedSequence(7))))
+    for seed in (8, 9):
+        other = hidden_cases(title, seed)
+        assert not any(np.array_equal(a.args[0], b.args[0]) for a in first for b in other)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("title", list(CHECKS))
+def test_hidden_expected_values_agree_with_torch_and_the_package(title, seed):
+    for case in hidden_cases(title, seed):
+        want = expected_by_torch(title, case.args)
+        if title == "im2col":
+            x, kernel_size, stride = case.args
+            package = package_im2col(x[None], kernel_size, stride=stride)
+        elif title == "conv2d_forward":
+            x, w, b, stride, padding = case.args
+            package, _ = package_forward(x, w, b, stride=stride, padding=padding)
+        else:
+            dout, x, w, b, stride, padding = case.args
+            _, cache = package_forward(x, w, b, stride=stride, padding=padding)
+            package = package_backward(dout, cache)
+        for got, torch_value, package_value in zip(case_values(case)[len(case.args):],
+                                                   want if isinstance(want, tuple) else (want,),
+                                                   package if isinstance(package, tuple) else (package,)):
+            np.testing.assert_allclose(got, torch_value, rtol=1e-12, atol=1e-12, err_msg=case.name)
+            np.testing.assert_allclose(got, package_value, rtol=1e-10, atol=1e-10, err_msg=case.name)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_hidden_cases_cover_the_public_edge_cases(seed):
+    im2col_args = [case.args for case in hidden_cases("im2col", seed)]
+    assert any(k[0] != k[1] and k[0] > 1 and k[1] > 1 for _, k, _ in im2col_args), "a non-square kernel"
+    assert any(min(k) == 1 < max(k) for _, k, _ in im2col_args), "a KHx1 or 1xKW kernel"
+    assert any(k == (1, 1) for _, k, _ in im2col_args), "a 1x1 kernel"
+    assert any(s > 1 and ((x.shape[1] - k[0]) % s or (x.shape[2] - k[1]) % s)
+               for x, k, s in im2col_args), "a stride that does not divide"
+    assert any(1 < s < min(k) for _, k, s in im2col_args), "overlapping windows with a stride"
+    assert any(x.shape[1:] == tuple(k) for x, k, _ in im2col_args), "a kernel as large as the image"
+    assert any(np.array_equal(np.sort(x.ravel()), np.arange(x.size)) for x, _, _ in im2col_args), \
+        "distinct integers"
+    forward_args = [case.args for case in hidden_cases("conv2d_forward", seed)]
+    assert any(x.shape[0] == 1 for x, *_ in forward_args), "batch 1"
+    assert any(x.shape[0] == w.shape[0] for x, w, *_ in forward_args), "N == F"
+    assert any(p > 0 and s > 1 for *_, s, p in forward_args), "stride and padding together"
+    assert any(w.shape[2] != w.shape[3] for _, w, *_ in forward_args), "a non-square kernel"
+    assert any(w.shape[2:] == (1, 1) and s > 1 for _, w, _, s, _ in forward_args), "1x1 kernel, stride"
+    backward_args = [case.args for case in hidden_cases("conv2d_backward", seed)]
+    assert any(w.shape[0] != w.shape[1] for _, _, w, *_ in backward_args), "C != F"
+    assert any(1 < s < w.shape[2] for _, _, w, _, s, _ in backward_args), "overlap with stride"
+    assert any(p > 0 for *_, p in backward_args), "padding"
+    assert any(w.shape[2:] == (1, 1) for _, _, w, *_ in backward_args), "a 1x1 kernel"
+
+
+@pytest.mark.parametrize("title", list(CHECKS))
+def test_hidden_cases_are_small_and_quick(title):
+    _, reference, _ = CHECKS[title]
+    for seed in range(5):
+        start = time.perf_counter()
+        cases = hidden_cases(title, seed)
+        assert time.perf_counter() - start < 2.0
+        for case in cases:
+            arrays = [a for a in case_values(case) if isinstance(a, np.ndarray)]
+            assert max(a.size for a in arrays) <= 2000, case.name
+            assert all(a.dtype == np.float64 for a in arrays), case.name
+            start = time.perf_counter()
+            reference(*case.args)
+            assert time.perf_counter() - start < 0.1, case.name
+
+
+@pytest.mark.parametrize("title", list(CHECKS))
+def test_memorised_public_answers_fail_every_hidden_case(capsys, title):
+    check, _, public_cases = CHECKS[title]
+    cheat = memorised(public_cases())
+    assert check(cheat).all_passed
+    for seed in SEEDS:
+        assert check(cheat, cases=hidden_cases(title, seed)).passed == 0
+    capsys.readouterr()
+
+
+HIDDEN_WRONG = [(title, student_fn, hint)
+                for title, wrong in (("im2col", IM2COL_WRONG), ("conv2d_forward", FORWARD_WRONG),
+                                     ("conv2d_backward", BACKWARD_WRONG))
+                for student_fn, _, hint in wrong
+                if student_fn is not im2col_off_by_one]  # its hint quotes a public case's numbers
+
+
+@pytest.mark.parametrize("title, student_fn, hint", HIDDEN_WRONG,
+                         ids=lambda v: getattr(v, "__name__", None) if callable(v) else None)
+def test_typical_wrong_answers_fail_hidden_cases_with_their_hint(capsys, title, student_fn, hint):
+    check = CHECKS[title][0]
+    for seed in SEEDS:
+        result = check(student_fn, cases=hidden_cases(title, seed))
+        out = capsys.readouterr().out
+        assert not result.all_passed
+        assert hint in out
+        assert f"{title}: {result.passed}/{result.total} cases passed" in out
+
+
+def test_off_by_one_hint_names_the_hidden_numbers(capsys):
+    check_im2col(im2col_off_by_one, cases=hidden_cases("im2col", 1))
+    out = capsys.readouterr().out
+    assert "wrong number of columns (output positions): OH = (H - KH) // stride + 1 = (" in out

@@ -15,6 +15,7 @@ from cnnbook.exercises.convolution import (
     LECTURE_KERNEL,
     LECTURE_RESULT,
     conv2d_valid_cases,
+    conv2d_valid_hidden_cases,
     torch_cross_correlation,
 )
 
@@ -99,16 +100,23 @@ def test_lecture_oracle_agrees_with_torch():
     np.testing.assert_array_equal(F.conv2d(x, w)[0, 0].numpy(), LECTURE_RESULT)
 
 
-def test_cases_are_deterministic_and_cover_awkward_shapes():
-    first, second = conv2d_valid_cases(), conv2d_valid_cases()
-    for a, b in zip(first, second):
-        np.testing.assert_array_equal(a.expected, b.expected)
-    shapes = [(case.args[0].shape, case.args[1].shape) for case in first]
+def assert_covers_awkward_shapes(cases):
+    shapes = [(case.args[0].shape, case.args[1].shape) for case in cases]
     assert any(k[0] != k[1] for _, k in shapes), "a non-square kernel"
     assert any(i[0] != i[1] for i, _ in shapes), "a non-square image"
     assert any(k == (1, 1) for _, k in shapes), "a 1x1 kernel"
     assert any(i == k for i, k in shapes), "a kernel as large as the image"
-    assert any(case.args[0].dtype.kind == "i" for case in first), "an integer image"
+    assert any(i[0] == 1 and k[0] == 1 and k[1] > 1 for i, k in shapes), "a single-row image"
+    assert any(case.args[0].dtype.kind == "i" for case in cases), "an integer image"
+    assert any(not np.allclose(reference(*case.args), flipped(*case.args)) for case in cases), \
+        "an asymmetric kernel"
+
+
+def test_cases_are_deterministic_and_cover_awkward_shapes():
+    first, second = conv2d_valid_cases(), conv2d_valid_cases()
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a.expected, b.expected)
+    assert_covers_awkward_shapes(first)
 
 
 def test_reference_passes_every_case(capsys):
@@ -226,3 +234,106 @@ def test_torch_oracle_handles_flipped_views():
     kernel = np.arange(6.0).reshape(2, 3)
     got = torch_cross_correlation(image, kernel[::-1, ::-1])
     np.testing.assert_allclose(got, reference(image, kernel[::-1, ::-1]), rtol=1e-12)
+
+
+# ------------------------------------------------------------------ hidden cases
+
+SEEDS = (1, 2, 3)
+
+
+def hidden(seed):
+    return conv2d_valid_hidden_cases(np.random.default_rng(seed))
+
+
+def hard_coded(image, kernel):
+    """Looks up the public answers: passes the public cases, knows nothing else."""
+    for case in conv2d_valid_cases():
+        if all(np.array_equal(a, b) for a, b in zip((image, kernel), case.args)):
+            return case.expected.copy()
+    raise KeyError("not a public case")
+
+
+def same_cases(first, second):
+    """Whether two case lists have the same names, inputs and expected outputs."""
+    return len(first) == len(second) and all(
+        a.name == b.name and a.hint == b.hint and np.array_equal(a.expected, b.expected)
+        and all(u.dtype == v.dtype and np.array_equal(u, v) for u, v in zip(a.args, b.args))
+        for a, b in zip(first, second))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_reference_passes_every_hidden_case(capsys, seed):
+    cases = hidden(seed)
+    n = len(cases)
+    assert 5 <= n <= 8
+    result = check_conv2d_valid(reference, cases=cases)
+    out = capsys.readouterr().out
+    assert result.all_passed and result.total == n
+    assert out.count("PASS  hidden: ") == n and "FAIL" not in out
+    assert f"conv2d_valid: {n}/{n} cases passed ({n}/{n} points)" in out
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_hidden_cases_cover_awkward_shapes_and_stay_small(seed):
+    cases = hidden(seed)
+    assert_covers_awkward_shapes(cases)
+    for case in cases:
+        image, kernel = case.args
+        assert image.size <= 100
+        assert all(k <= i for k, i in zip(kernel.shape, image.shape))
+        assert case.name.startswith("hidden: ") and case.hint
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_hidden_expected_values_agree_with_torch_conv2d(seed):
+    for case in hidden(seed):
+        image, kernel = (torch.tensor(np.asarray(a, dtype=np.float64)) for a in case.args)
+        torch_out = F.conv2d(image[None, None], kernel[None, None])[0, 0].numpy()
+        np.testing.assert_allclose(case.expected, torch_out, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(case.expected, reference(*case.args), rtol=1e-12, atol=1e-12)
+        assert case.expected.dtype == np.float64
+
+
+def test_hidden_cases_depend_on_the_rng_state_only():
+    np.random.seed(0)
+    first = hidden(7)
+    np.random.seed(1)  # the global RNG plays no part
+    assert same_cases(hidden(7), first)
+    assert not any(np.array_equal(a.args[0], b.args[0]) for a, b in zip(hidden(8), first))
+    rng = np.random.default_rng(7)
+    assert same_cases(conv2d_valid_hidden_cases(rng), first)
+    assert not same_cases(conv2d_valid_hidden_cases(rng), first)  # the state moved on
+
+
+@pytest.mark.parametrize("student_fn, hint", [
+    (off_by_one, "output shape off by one"),
+    (flipped, "you flipped the kernel"),
+    (same_padded, "valid means no padding"),
+    (transposed, "transpose of the expected one"),
+    (integer_output, "float dtype"),
+], ids=lambda v: getattr(v, "__name__", None))
+@pytest.mark.parametrize("seed", SEEDS)
+def test_typical_wrong_answers_fail_hidden_cases_with_their_hint(capsys, student_fn, hint, seed):
+    result = check_conv2d_valid(student_fn, cases=hidden(seed))
+    out = capsys.readouterr().out
+    assert not result.all_passed
+    assert hint in out, out
+    assert out.count("FAIL  hidden: ") == result.total - result.passed
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_hard_coded_public_answers_fail_every_hidden_case(capsys, seed):
+    assert check_conv2d_valid(hard_coded).all_passed
+    capsys.readouterr()
+    result = check_conv2d_valid(hard_coded, cases=hidden(seed))
+    out = capsys.readouterr().out
+    assert result.passed == 0 and out.count("raised KeyError") == result.total
+
+
+def test_explicit_public_cases_behave_like_the_default(capsys):
+    check_conv2d_valid(flipped)
+    default = capsys.readouterr().out
+    check_conv2d_valid(flipped, cases=conv2d_valid_cases())
+    assert capsys.readouterr().out == default
+    assert check_conv2d_valid(flipped, cases=None).total == N_CASES
+    capsys.readouterr()

@@ -4,6 +4,8 @@ Each check must accept the reference solution, reject each typical wrong answer 
 hint that names the mistake, never raise, and keep its output compact.
 """
 
+import functools
+import pickle
 import warnings
 
 import numpy as np
@@ -13,7 +15,9 @@ import torch
 from cnnbook.exercises.core import CheckResult
 from cnnbook.exercises.normalization import (
     batch_norm_backward_cases,
+    batch_norm_backward_hidden_cases,
     batch_norm_forward_cases,
+    batch_norm_forward_hidden_cases,
     check_batch_norm_backward,
     check_batch_norm_forward,
 )
@@ -424,3 +428,153 @@ def test_check_never_raises_on_exotic_answers(capsys, name, student_fn):
 def test_output_stays_compact_for_large_wrong_answers(capsys, name):
     CHECKS[name][0](lambda *args: (np.ones((500, 500)),) * 3)
     assert len(capsys.readouterr().out) < 4000
+
+
+# ---------------------------------------------------------------------- hidden cases
+
+HIDDEN = {F: batch_norm_forward_hidden_cases, B: batch_norm_backward_hidden_cases}
+SEEDS = (11, 2024, 987654321)
+# Messages and hints of WRONG that name a public case's numbers: their general part
+HIDDEN_TEXT = {
+    biased_running_var: ("running_var: shape", "multiply the batch variance by m / (m - 1)"),
+    forward_flattened: ("out: expected shape", "out has the shape of x"),
+    dgamma_not_summed: ("dgamma: expected shape", "dgamma must be summed over axis 0"),
+    dbeta_per_example: ("dbeta: expected shape", "dbeta was summed per example"),
+    backward_transposed: ("dx: ", "transpose of the expected one"),
+}
+
+
+@functools.lru_cache(maxsize=None)
+def hidden(name, seed):
+    return tuple(HIDDEN[name](np.random.default_rng(seed)))
+
+
+def fingerprints(cases):
+    """One bytes value per case, equal exactly when name, inputs and answer are equal."""
+    return [pickle.dumps((c.name, c.args, c.expected)) for c in cases]
+
+
+def x_of(name, case):
+    return case.args[0] if name == F else case.args[1]
+
+
+def memorizer(name):
+    """Returns the public answers for the public inputs (looked up by x); otherwise, for
+    the forward pass, x and the running statistics unchanged, for the backward pass dout
+    and zero dgamma, dbeta."""
+    table = [(x_of(name, case), case.expected) for case in CHECKS[name][2]()]
+
+    def memorized(*args):
+        x = args[0] if name == F else args[1]
+        for key, answer in table:
+            if key.shape == x.shape and np.array_equal(key, x):
+                return tuple(a.copy() for a in answer)
+        if name == F:
+            return x.copy(), args[3].copy(), args[4].copy()
+        return args[0].copy(), np.zeros(x.shape[1]), np.zeros(x.shape[1])
+
+    return memorized
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_reference_passes_the_hidden_cases(capsys, name, seed):
+    check, reference, _ = CHECKS[name]
+    cases = hidden(name, seed)
+    result = check(reference, cases=list(cases))
+    out = capsys.readouterr().out
+    assert 5 <= len(cases) <= 8
+    assert result.all_passed and result.total == len(cases)
+    assert out.count("PASS  hidden: ") == len(cases)
+    assert f"{name}: {len(cases)}/{len(cases)} cases passed" in out
+
+
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_hidden_cases_depend_on_the_rng_only(name):
+    np.random.seed(0)
+    global_state = np.random.get_state()[1].copy()
+    first = HIDDEN[name](np.random.default_rng(SEEDS[0]))
+    np.random.seed(1)  # the global generator plays no part
+    assert fingerprints(first) == fingerprints(HIDDEN[name](np.random.default_rng(SEEDS[0])))
+    np.random.seed(0)
+    other = HIDDEN[name](np.random.default_rng(SEEDS[1]))
+    assert np.array_equal(np.random.get_state()[1], global_state)
+    assert not any(pickle.dumps(a.args) == pickle.dumps(b.args) for a, b in zip(first, other))
+
+
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_hidden_cases_cover_the_public_kinds(name):
+    """Per seed: both layouts, N = 2, a square (N, D), N = 1 and an eps that matters; and
+    shapes, momentum and eps that change with the seed."""
+    shapes, settings = set(), set()
+    for seed in SEEDS:
+        cases = hidden(name, seed)
+        xs = [x_of(name, c) for c in cases]
+        assert {x.ndim for x in xs} == {2, 4}
+        assert any(x.ndim == 2 and x.shape[0] == 2 for x in xs), "the smallest (N, D) batch"
+        assert any(x.ndim == 2 and x.shape[0] == x.shape[1] for x in xs), "square"
+        assert any(x.ndim == 4 and x.shape[0] == 1 for x in xs), "a batch of one image"
+        assert any(c.args[-1] >= 0.05 for c in cases), "an eps large enough to matter"
+        shapes.add(tuple(x.shape for x in xs))
+        settings.add(tuple(c.args[-2:] if name == F else c.args[-1:] for c in cases))
+        if name == F:
+            assert any(x.ndim == 4 and x.shape[1] == 1 for x in xs), "one channel"
+            assert all(0 < c.args[5] < 0.5 for c in cases), "momentum below 0.5"
+    assert len(shapes) == len(settings) == len(SEEDS)
+
+
+def test_hidden_forward_expected_values_are_nn_batchnorms():
+    """Each forward answer equals a torch.nn.BatchNorm layer's, set up from the case."""
+    for case in hidden(F, SEEDS[0]):
+        x, gamma, beta, rm, rv, momentum, eps = case.args
+        kind = torch.nn.BatchNorm1d if x.ndim == 2 else torch.nn.BatchNorm2d
+        layer = kind(x.shape[1], eps=eps, momentum=momentum).double().train()
+        with torch.no_grad():
+            for tensor, value in [(layer.weight, gamma), (layer.bias, beta),
+                                  (layer.running_mean, rm), (layer.running_var, rv)]:
+                tensor.copy_(torch.from_numpy(value))
+        out = layer(torch.from_numpy(x)).detach().numpy()
+        for want, have in zip([out, layer.running_mean.numpy(), layer.running_var.numpy()],
+                              case.expected):
+            np.testing.assert_allclose(have, want, rtol=1e-12, atol=1e-14, err_msg=case.name)
+
+
+def test_hidden_backward_expected_values_agree_with_numerical_gradients():
+    for case in hidden(B, SEEDS[0]):
+        dout, x, gamma, eps = case.args
+        axes, shape = axes_and_shape(x)
+
+        def forward(x_, gamma_=gamma):
+            mu, var = x_.mean(axis=axes, keepdims=True), x_.var(axis=axes, keepdims=True)
+            return gamma_.reshape(shape) * (x_ - mu) / np.sqrt(var + eps)
+
+        dx = numerical_gradient_array(forward, x.copy(), dout)
+        dgamma = numerical_gradient_array(lambda g: forward(x, g), gamma.copy(), dout)
+        np.testing.assert_allclose(case.expected[0], dx, rtol=1e-5, atol=1e-7, err_msg=case.name)
+        np.testing.assert_allclose(case.expected[1], dgamma, rtol=1e-6, atol=1e-7,
+                                   err_msg=case.name)
+        np.testing.assert_allclose(case.expected[2], dout.sum(axis=axes), rtol=1e-12,
+                                   err_msg=case.name)
+
+
+@pytest.mark.parametrize("name, student_fn, message, hint", WRONG,
+                         ids=[f"{w[0]}-{w[1].__name__}" for w in WRONG])
+def test_typical_wrong_answers_fail_the_hidden_cases(capsys, name, student_fn, message, hint):
+    check, _, _ = CHECKS[name]
+    message, hint = HIDDEN_TEXT.get(student_fn, (message, hint))
+    cases = list(hidden(name, SEEDS[0]))
+    result = check(student_fn, cases=cases)
+    out = capsys.readouterr().out
+    if student_fn is returns_list:
+        assert result.all_passed
+        return
+    assert_fails_with_hint(out, result, name, len(cases), message, hint)
+
+
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_memorized_public_answers_fail_the_hidden_cases(capsys, name):
+    check, _, _ = CHECKS[name]
+    assert check(memorizer(name)).all_passed
+    for seed in SEEDS:
+        assert check(memorizer(name), cases=list(hidden(name, seed))).passed == 0
+    capsys.readouterr()

@@ -5,10 +5,15 @@ hint that names the mistake, never raise, and keep its output compact. The oracl
 torch.optim; the tests also confirm it against the published update rules written here.
 """
 
+import functools
+import inspect
+import pickle
+
 import numpy as np
 import pytest
 import torch
 
+from cnnbook.exercises import optimizers
 from cnnbook.exercises.core import CheckResult
 from cnnbook.exercises.optimizers import (
     EXERCISES,
@@ -392,3 +397,204 @@ def test_not_a_function(capsys, name, student_fn):
 
 def test_every_exercise_is_checked():
     assert set(EXERCISES) == set(CHECKS)
+
+
+# ---------------------------------------------------------------------- hidden cases
+
+HIDDEN = {name: getattr(optimizers, f"{name}_hidden_cases") for name in CHECKS}
+SEEDS = (11, 2024, 987654321)
+
+# torch.optim, written out here independently of the module: (class, kwargs from hyper)
+TORCH_OPTIMIZERS = {
+    "momentum_step": ("SGD", lambda h: dict(lr=h["lr"], momentum=h["momentum"])),
+    "nesterov_step": ("SGD", lambda h: dict(lr=h["lr"], momentum=h["momentum"], nesterov=True)),
+    "adagrad_step": ("Adagrad", lambda h: dict(lr=h["lr"], eps=h["eps"])),
+    "rmsprop_step": ("RMSprop", lambda h: dict(lr=h["lr"], alpha=h["alpha"], eps=h["eps"])),
+    "adadelta_step": ("Adadelta", lambda h: dict(lr=h["lr"], rho=h["rho"], eps=h["eps"])),
+    "adam_step": ("Adam", lambda h: dict(lr=h["lr"], betas=(h["beta1"], h["beta2"]),
+                                         eps=h["eps"])),
+}
+STATE_KEYS = {"momentum_step": ["momentum_buffer"], "nesterov_step": ["momentum_buffer"],
+              "adagrad_step": ["sum"], "rmsprop_step": ["square_avg"],
+              "adadelta_step": ["square_avg", "acc_delta"], "adam_step": ["exp_avg", "exp_avg_sq"]}
+
+
+@functools.lru_cache(maxsize=None)
+def hidden(name, seed):
+    return tuple(HIDDEN[name](np.random.default_rng(seed)))
+
+
+def fingerprints(cases):
+    """One bytes value per case, equal exactly when name, inputs and answer are equal."""
+    return [pickle.dumps((c.name, c.args, c.expected)) for c in cases]
+
+
+def split(name, args):
+    """(w, g, state list, t or None, hyper dict) of a single-step case's arguments."""
+    n = len(STATE_KEYS[name])
+    w, g, state, rest = args[0], args[1], list(args[2:2 + n]), list(args[2 + n:])
+    t = rest.pop(0) if name == "adam_step" else None
+    hyper_names = list(inspect.signature(CHECKS[name][1]).parameters)[-len(rest):]
+    return w, g, state, t, dict(zip(hyper_names, rest))
+
+
+def torch_optimizer(name, param, hyper):
+    cls, kwargs = TORCH_OPTIMIZERS[name]
+    return getattr(torch.optim, cls)([param], **kwargs(hyper))
+
+
+def torch_step_from_state(name, args):
+    """torch.optim's step from the case's own state: (w_new, *state_new)."""
+    w, g, state, t, hyper = split(name, args)
+    param = torch.tensor(w, requires_grad=True)
+    opt = torch_optimizer(name, param, hyper)
+    opt.state[param].update({key: torch.tensor(s) for key, s in zip(STATE_KEYS[name], state)})
+    if name not in ("momentum_step", "nesterov_step"):
+        opt.state[param]["step"] = torch.tensor(float(t - 1 if t else 0))
+    param.grad = torch.tensor(g)
+    opt.step()
+    return (param.detach().numpy(),
+            *(opt.state[param][key].numpy() for key in STATE_KEYS[name]))
+
+
+def torch_rosenbrock(name, spec):
+    """torch.optim's path on (1 - x)^2 + 100 (y - x^2)^2 by autograd, written out here."""
+    param = torch.tensor(spec.start, dtype=torch.float64, requires_grad=True)
+    opt = torch_optimizer(name, param, dict(spec.hyper))
+    path = [param.detach().clone()]
+    for _ in range(spec.steps):
+        opt.zero_grad()
+        x, y = param
+        ((1 - x) ** 2 + 100 * (y - x * x) ** 2).backward()
+        opt.step()
+        path.append(param.detach().clone())
+    return torch.stack(path).numpy()
+
+
+def memorizer(name):
+    """A function that returns the public answers for the public inputs (looked up by w),
+    and for any other input returns w and the state unchanged. It passes every public case,
+    the trajectory included: the trajectory's answers are its path, point after point."""
+    table = []
+    for case in optimizer_cases(name):
+        if isinstance(case.args[0], Trajectory):
+            zeros = [np.zeros(2)] * len(STATE_KEYS[name])
+            table += [(a, (b, *zeros)) for a, b in zip(case.expected[:-1], case.expected[1:])]
+        else:
+            table.append((case.args[0], case.expected))
+
+    def memorized(w, g, *rest):
+        for key, answer in table:
+            if key.shape == w.shape and np.array_equal(key, w):
+                return tuple(a.copy() for a in answer)
+        return (w.copy(), *(s.copy() for s in rest[:len(STATE_KEYS[name])]))
+
+    return memorized
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_reference_passes_the_hidden_cases(capsys, name, seed):
+    check, reference = CHECKS[name]
+    cases = hidden(name, seed)
+    result = check(reference, cases=list(cases))
+    out = capsys.readouterr().out
+    assert 5 <= len(cases) <= 8
+    assert result.all_passed and result.total == len(cases)
+    assert out.count("PASS  hidden: ") == len(cases)
+    assert f"{name}: {len(cases)}/{len(cases)} cases passed" in out
+
+
+@pytest.mark.parametrize("check, solution", [
+    (check_adam_step, adam_step_in_place_style),
+    (check_momentum_step, momentum_ema_rescaled),
+])
+def test_equivalent_arrangements_pass_the_hidden_cases(capsys, check, solution):
+    name = check.__name__[len("check_"):]
+    for seed in SEEDS:
+        assert check(solution, cases=list(hidden(name, seed))).all_passed
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_hidden_cases_depend_on_the_rng_only(name):
+    np.random.seed(0)
+    global_state = np.random.get_state()[1].copy()
+    first = HIDDEN[name](np.random.default_rng(SEEDS[0]))
+    np.random.seed(1)  # the global generator plays no part
+    second = HIDDEN[name](np.random.default_rng(SEEDS[0]))
+    assert fingerprints(first) == fingerprints(second)
+    np.random.seed(0)
+    HIDDEN[name](np.random.default_rng(SEEDS[1]))
+    assert np.array_equal(np.random.get_state()[1], global_state)
+    other = hidden(name, SEEDS[1])
+    assert not any(pickle.dumps(a.args) == pickle.dumps(b.args) for a, b in zip(first, other))
+
+
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_hidden_cases_randomize_shapes_steps_and_hyperparameters(name):
+    public = optimizer_cases(name)
+    public_hyper = {tuple(split(name, c.args)[4].items()) for c in public[:-1]}
+    steps, shapes, hypers, starts = set(), set(), set(), set()
+    for seed in SEEDS:
+        cases = hidden(name, seed)
+        assert all(c.name.startswith("hidden: ") for c in cases)
+        for case in cases[:-1]:
+            w, g, state, t, hyper = split(name, case.args)
+            assert w.shape == g.shape and all(s.shape == w.shape for s in state)
+            steps.add(t)
+            shapes.add(w.shape)
+            hypers.add(tuple(hyper.items()))
+        first_state = split(name, cases[0].args)[2]
+        assert cases[0].name.startswith("hidden: first step") and not any(map(np.any, first_state))
+        assert any(np.shape(c.args[0]) == (1,) for c in cases[:-1])
+        assert any(np.ndim(c.args[0]) == 2 for c in cases[:-1])
+        spec = cases[-1].args[0]
+        assert isinstance(spec, Trajectory) and spec.hyper != public[-1].args[0].hyper
+        starts.add(spec.start)
+        assert cases[-1].expected.shape == (spec.steps + 1, 2)
+    assert len(shapes) > 3 and len(starts) == len(SEEDS)
+    assert len(hypers) == 5 * len(SEEDS) and not hypers & public_hyper
+    if name == "adam_step":
+        assert 1 in steps and len(steps) > 5
+
+
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_hidden_expected_values_are_torch_optims(name):
+    """Each single step equals torch.optim's step started from the case's own state, and
+    the trajectory equals a torch loop on the Rosenbrock function written out here."""
+    for case in hidden(name, SEEDS[0])[:-1]:
+        for want, have in zip(torch_step_from_state(name, case.args), case.expected):
+            np.testing.assert_allclose(have, want, rtol=1e-12, atol=1e-14, err_msg=case.name)
+    case = hidden(name, SEEDS[0])[-1]
+    np.testing.assert_allclose(case.expected, torch_rosenbrock(name, case.args[0]),
+                               rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name, student_fn, message, hint", WRONG,
+                         ids=[f"{w[0]}-{w[1].__name__}" for w in WRONG])
+def test_typical_wrong_answers_fail_the_hidden_cases(capsys, name, student_fn, message, hint):
+    check, _ = CHECKS[name]
+    cases = list(hidden(name, SEEDS[0]))
+    result = check(student_fn, cases=cases)
+    out = capsys.readouterr().out
+    assert not result.all_passed
+    assert message in out and hint in out
+    assert f"{name}: {result.passed}/{len(cases)} cases passed" in out
+
+
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_memorized_public_answers_fail_the_hidden_cases(capsys, name):
+    check, _ = CHECKS[name]
+    assert check(memorizer(name)).all_passed
+    for seed in SEEDS:
+        assert check(memorizer(name), cases=list(hidden(name, seed))).passed == 0
+    capsys.readouterr()
+
+
+def test_hidden_trajectory_needs_the_right_rule(capsys):
+    """A wrong rule fails the hidden trajectory with the hint that names it."""
+    result = check_adam_step(adam_no_bias_correction, cases=list(hidden("adam_step", SEEDS[1])))
+    trajectory = result.cases[-1]
+    assert not trajectory.passed and "bias correction is missing" in trajectory.hint
+    capsys.readouterr()

@@ -1,8 +1,15 @@
 """The pooling exercise checks: max/avg pooling forward and backward on one (H, W) array.
 
 Each check must accept the reference solution, reject each typical wrong answer with the
-hint that names the mistake, never raise, and keep its output compact.
+hint that names the mistake, never raise, and keep its output compact. The hidden cases (a
+grader's, from its own seed) must be random, reproducible, right (checked here against
+torch, numerical gradients and the reference solutions), passed by the references and
+failed by wrong or memorised answers.
 """
+
+import copy
+import re
+import time
 
 import numpy as np
 import pytest
@@ -14,13 +21,17 @@ from cnnbook.exercises.pooling import (
     LECTURE_INPUT,
     LECTURE_MAX_RESULT,
     avg_pool2d_backward_cases,
+    avg_pool2d_backward_hidden_cases,
     avg_pool2d_cases,
+    avg_pool2d_hidden_cases,
     check_avg_pool2d,
     check_avg_pool2d_backward,
     check_max_pool2d,
     check_max_pool2d_backward,
     max_pool2d_backward_cases,
+    max_pool2d_backward_hidden_cases,
     max_pool2d_cases,
+    max_pool2d_hidden_cases,
 )
 from cnnbook.gradcheck import numerical_gradient_array
 from harness import assert_fails_with_hint
@@ -412,3 +423,180 @@ def test_check_never_raises_on_exotic_answers(capsys, name, student_fn):
 def test_output_stays_compact_for_large_wrong_answers(capsys, name):
     CHECKS[name][0](lambda *args: np.ones((500, 500)))
     assert len(capsys.readouterr().out) < 4000
+
+
+# ---------------------------------------------------------------------- hidden cases
+
+HIDDEN = {
+    "max_pool2d": max_pool2d_hidden_cases,
+    "avg_pool2d": avg_pool2d_hidden_cases,
+    "max_pool2d_backward": max_pool2d_backward_hidden_cases,
+    "avg_pool2d_backward": avg_pool2d_backward_hidden_cases,
+}
+SEEDS = (1, 2, 3)
+
+
+def hidden_cases(name, seed):
+    return HIDDEN[name](np.random.default_rng(seed))
+
+
+def arguments_key(args):
+    """A hashable fingerprint of a call's arguments, array values included."""
+    return tuple((a.shape, a.dtype.str, a.tobytes()) if isinstance(a, np.ndarray) else repr(a)
+                 for a in args)
+
+
+def memorised(public_cases):
+    """A cheat: returns the public answer for a public input, else the first public answer."""
+    answers = {arguments_key(case.args): case.expected for case in public_cases}
+
+    def look_up(*args):
+        return copy.deepcopy(answers.get(arguments_key(args), public_cases[0].expected))
+
+    return look_up
+
+
+def assert_same_cases(first, second):
+    assert [c.name for c in first] == [c.name for c in second]
+    for a, b in zip(first, second):
+        for x, y in zip(a.args + (a.expected,), b.args + (b.expected,), strict=True):
+            np.testing.assert_array_equal(x, y)
+            assert np.asarray(x).dtype == np.asarray(y).dtype
+
+
+def windows_with_ties(x, k, s):
+    """How many windows of x have their maximum more than once."""
+    x, ties = np.asarray(x), 0
+    for i in range(out_size(x.shape[0], k, s)):
+        for j in range(out_size(x.shape[1], k, s)):
+            window = x[i * s:i * s + k, j * s:j * s + k]
+            ties += np.count_nonzero(window == window.max()) > 1
+    return ties
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_reference_passes_every_hidden_case(capsys, name, seed):
+    check, reference, _ = CHECKS[name]
+    cases = hidden_cases(name, seed)
+    n = len(cases)
+    result = check(reference, cases=cases)
+    out = capsys.readouterr().out
+    assert 5 <= n <= 8 and all(case.name.startswith("hidden: ") for case in cases)
+    assert result.all_passed and result.passed == result.total == n
+    assert "FAIL" not in out and out.count("PASS") == n
+    assert f"{name}: {n}/{n} cases passed ({n}/{n} points)" in out
+
+
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_hidden_cases_depend_on_the_generator_only(name):
+    first = hidden_cases(name, 7)
+    np.random.seed(12345)  # the global generators must play no part
+    torch.manual_seed(12345)
+    assert_same_cases(first, hidden_cases(name, 7))
+    for seed in (8, 9):
+        other = hidden_cases(name, seed)
+        assert not any(np.array_equal(a.args[0], b.args[0]) for a in first for b in other)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("name", ["max_pool2d", "avg_pool2d"])
+def test_hidden_forward_answers_agree_with_torch_and_the_reference(name, seed):
+    pool, reference = (F.max_pool2d, max_pool2d) if name == "max_pool2d" else (F.avg_pool2d, avg_pool2d)
+    for case in hidden_cases(name, seed):
+        x, k, s = case.args
+        by_torch = pool(torch.tensor(np.asarray(x, dtype=np.float64))[None, None], k, s)[0, 0].numpy()
+        np.testing.assert_allclose(case.expected, by_torch, rtol=1e-12, atol=1e-12, err_msg=case.name)
+        np.testing.assert_allclose(case.expected, reference(x, k, s), rtol=1e-12, atol=1e-12,
+                                   err_msg=case.name)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("name", ["max_pool2d_backward", "avg_pool2d_backward"])
+def test_hidden_backward_answers_agree_with_numerical_gradients(name, seed):
+    pool = max_pool2d if name.startswith("max") else avg_pool2d
+    for case in hidden_cases(name, seed):
+        x, dout, k, s = case.args
+        if "ties" in case.name:
+            continue  # not differentiable at ties: see the next test
+        numeric = numerical_gradient_array(lambda v: pool(v, k, s), np.asarray(x, dtype=np.float64), dout)
+        np.testing.assert_allclose(case.expected, numeric, rtol=1e-6, atol=1e-8, err_msg=case.name)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_only_the_hidden_tie_case_has_ties_and_it_follows_the_first_maximum_rule(seed):
+    for case in hidden_cases("max_pool2d_backward", seed):
+        x, dout, k, s = case.args
+        ties = windows_with_ties(x, k, s)
+        if "ties" in case.name:
+            assert ties == dout.size, "every window has several maxima"
+            np.testing.assert_array_equal(case.expected, max_pool2d_backward(x, dout, k, s))
+            assert not np.allclose(case.expected, max_to_last_tie(x, dout, k, s))
+        else:
+            assert ties == 0, case.name
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("name", ["max_pool2d_backward", "avg_pool2d_backward"])
+def test_overlapping_hidden_backward_cases_really_accumulate(name, seed):
+    overwrites = max_overwrites if name.startswith("max") else avg_overwrites
+    overlapping = [case for case in hidden_cases(name, seed) if case.args[3] < case.args[2]]
+    assert len(overlapping) >= 2
+    for case in overlapping:
+        assert not np.allclose(case.expected, overwrites(*case.args)), case.name
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_hidden_cases_cover_the_public_edge_cases(name, seed):
+    cases = hidden_cases(name, seed)
+    geometry = [(np.shape(c.args[0]), c.args[-2], c.args[-1]) for c in cases]
+    assert any(h != w for (h, w), _, _ in geometry), "a non-square input"
+    assert any(s < k for _, k, s in geometry), "overlapping windows"
+    assert any(s > k for _, k, s in geometry), "a stride larger than the window"
+    assert any((h - k) % s or (w - k) % s for (h, w), k, s in geometry), "a stride that does not divide"
+    if name != "max_pool2d_backward":  # the public cases' ties take its place there
+        assert any(k == h == w for (h, w), k, _ in geometry), "a global window"
+    assert any(np.array_equal(c.args[0], np.round(c.args[0])) for c in cases), "integer values"
+    if name.startswith("avg"):
+        assert any(np.asarray(c.args[0]).dtype.kind == "i" for c in cases), "an integer dtype"
+    if name == "max_pool2d":
+        assert any(np.all(np.asarray(c.args[0]) < 0) for c in cases), "an all-negative input"
+
+
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_hidden_cases_are_small_and_quick(name):
+    _, reference, _ = CHECKS[name]
+    for seed in range(5):
+        start = time.perf_counter()
+        cases = hidden_cases(name, seed)
+        assert time.perf_counter() - start < 2.0
+        for case in cases:
+            assert max(np.size(a) for a in case.args + (case.expected,)) <= 2000, case.name
+            assert case.expected.dtype == np.float64, case.name
+            start = time.perf_counter()
+            reference(*case.args)
+            assert time.perf_counter() - start < 0.1, case.name
+
+
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_memorised_public_answers_fail_every_hidden_case(capsys, name):
+    check, _, public_cases = CHECKS[name]
+    cheat = memorised(public_cases())
+    assert check(cheat).all_passed
+    for seed in SEEDS:
+        assert check(cheat, cases=hidden_cases(name, seed)).passed == 0
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("name, student_fn, hint", [(name, fn, hint) for name, fn, _, hint in WRONG],
+                         ids=[f"{w[0]}-{w[1].__name__}" for w in WRONG])
+def test_typical_wrong_answers_fail_hidden_cases_with_their_hint(capsys, name, student_fn, hint):
+    check = CHECKS[name][0]
+    general_hint = re.sub(r" = \d+$", "", hint)  # "... K*K = 4" names a public case's window
+    for seed in SEEDS:
+        result = check(student_fn, cases=hidden_cases(name, seed))
+        out = capsys.readouterr().out
+        assert not result.all_passed
+        assert general_hint in out
+        assert f"{name}: {result.passed}/{result.total} cases passed" in out

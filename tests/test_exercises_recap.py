@@ -4,6 +4,10 @@ Each check must accept the reference solution, reject each typical wrong answer 
 hint that names the mistake, and never raise whatever the student's function does.
 """
 
+import copy
+import functools
+import time
+
 import numpy as np
 import pytest
 import torch
@@ -18,11 +22,16 @@ from cnnbook.exercises.recap import (
     check_normal_equation,
     check_softmax_cross_entropy,
     gradient_descent_cases,
+    gradient_descent_hidden_cases,
     logistic_gradient_cases,
+    logistic_gradient_hidden_cases,
     lstsq_solution,
     mlp_backward_cases,
+    mlp_backward_hidden_cases,
     normal_equation_cases,
+    normal_equation_hidden_cases,
     softmax_cross_entropy_cases,
+    softmax_cross_entropy_hidden_cases,
     torch_gradient_descent,
     torch_logistic_loss_and_gradient,
     torch_mlp_gradients,
@@ -79,9 +88,30 @@ CHECKS = {
 }
 
 
-def run(title, student_fn, capsys):
+HIDDEN = {
+    "normal_equation": normal_equation_hidden_cases,
+    "logistic_gradient": logistic_gradient_hidden_cases,
+    "gradient_descent": gradient_descent_hidden_cases,
+    "softmax_cross_entropy": softmax_cross_entropy_hidden_cases,
+    "mlp_backward": mlp_backward_hidden_cases,
+}
+SEEDS = (1, 2, 3)
+SOURCES = ("public", *SEEDS)  # the public cases, or the hidden ones for a seed
+
+
+@functools.lru_cache(maxsize=None)
+def hidden(title, seed):
+    """The hidden cases for a seed, generated once (checks never modify a case's arrays)."""
+    return HIDDEN[title](np.random.default_rng(seed))
+
+
+def cases_from(title, source):
+    return CHECKS[title][2]() if source == "public" else hidden(title, source)
+
+
+def run(title, student_fn, capsys, cases=None):
     check = CHECKS[title][0]
-    result = check(student_fn)
+    result = check(student_fn) if cases is None else check(student_fn, cases=cases)
     out = capsys.readouterr().out
     assert isinstance(result, CheckResult)
     assert out.count("PASS") + out.count("FAIL") == result.total
@@ -126,8 +156,21 @@ def test_lstsq_oracle_agrees_with_torch_and_the_lecture_fit():
     np.testing.assert_allclose(theta, [y.mean() - slope * x.mean(), slope], rtol=1e-10)
 
 
-def test_logistic_oracle_agrees_with_numerical_gradient():
-    for case in logistic_gradient_cases():
+@pytest.mark.parametrize("source", SOURCES)
+def test_lstsq_oracle_agrees_with_torch_on_every_case(source):
+    for case in cases_from("normal_equation", source):
+        X, y = (torch.tensor(np.asarray(a, dtype=np.float64)) for a in case.args)
+        np.testing.assert_allclose(case.expected, torch.linalg.lstsq(X, y[:, None]).solution[:, 0],
+                                   rtol=1e-9, atol=1e-12)
+        if "noise-free" in case.name or "square" in case.name:  # an exact fit
+            np.testing.assert_allclose(X.numpy() @ case.expected, y.numpy(), atol=1e-9)
+        if "only the column of ones" in case.name:
+            np.testing.assert_allclose(case.expected, [y.mean()], rtol=1e-12)
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_logistic_oracle_agrees_with_numerical_gradient(source):
+    for case in cases_from("logistic_gradient", source):
         X, y, theta = (np.asarray(a, dtype=np.float64) for a in case.args)
 
         def loss(t):
@@ -139,20 +182,35 @@ def test_logistic_oracle_agrees_with_numerical_gradient():
         assert np.isclose(torch_logistic_loss_and_gradient(X, y, theta)[0], loss(theta))
 
 
-def test_sgd_oracle_first_step_matches_the_formula():
-    case = gradient_descent_cases()[1]
-    X, y, lr, steps = case.args
-    assert steps == 1
-    np.testing.assert_allclose(case.expected, -lr * X.T @ (0.5 - y) / len(y), rtol=1e-12)
-    np.testing.assert_array_equal(gradient_descent_cases()[0].expected, np.zeros(3))
+@pytest.mark.parametrize("source", SOURCES)
+def test_sgd_oracle_first_step_matches_the_formula(source):
+    zero, one = cases_from("gradient_descent", source)[:2]
+    X, y, lr, steps = one.args
+    assert steps == 1 and zero.args[3] == 0
+    np.testing.assert_allclose(one.expected, -lr * X.T @ (0.5 - y) / len(y), rtol=1e-12,
+                               atol=1e-15)
+    np.testing.assert_array_equal(zero.expected, np.zeros(zero.args[0].shape[1]))
     # The bias-only case approaches the log-odds of the positive rate.
     bias = torch_gradient_descent(np.ones((10, 1)), np.array([1.0] * 7 + [0.0] * 3), 1.0, 2000)
     np.testing.assert_allclose(bias, [np.log(0.7 / 0.3)], rtol=1e-6)
 
 
-def test_softmax_oracle_agrees_with_numerical_gradient_and_log_k():
-    for case in softmax_cross_entropy_cases()[:5]:
+@pytest.mark.parametrize("seed", SEEDS)
+def test_hidden_sgd_cases_agree_with_a_numpy_loop(seed):
+    for case in hidden("gradient_descent", seed):
+        X, y, lr, steps = case.args
+        theta = np.zeros(X.shape[1])
+        for _ in range(steps):
+            theta -= lr * X.T @ (1 / (1 + np.exp(-X @ theta)) - y) / len(y)
+        np.testing.assert_allclose(case.expected, theta, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_softmax_oracle_agrees_with_numerical_gradient(source):
+    for case in cases_from("softmax_cross_entropy", source):
         logits, labels = case.args
+        if np.abs(logits).max() > 100:  # the overflow cases: finite differences lose the digits
+            continue
         loss, dlogits = case.expected
 
         def f(z):
@@ -162,14 +220,37 @@ def test_softmax_oracle_agrees_with_numerical_gradient_and_log_k():
 
         assert np.isclose(f(logits), loss)
         assert relative_error(numerical_gradient(f, logits.copy()), dlogits) < 1e-6
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_hidden_softmax_cases_agree_with_torch_and_log_k(seed):
+    cases = hidden("softmax_cross_entropy", seed)
+    for case in cases:
+        logits = torch.tensor(case.args[0], requires_grad=True)
+        loss = torch.nn.functional.cross_entropy(logits, torch.tensor(case.args[1]))
+        loss.backward()
+        assert np.isclose(case.expected[0], loss.item(), rtol=1e-12)
+        np.testing.assert_allclose(case.expected[1], logits.grad.numpy(), rtol=1e-9, atol=1e-15)
+    uniform = [case for case in cases if "logits equal" in case.name][0]
+    assert np.isclose(uniform.expected[0], np.log(uniform.args[0].shape[1]))
+    large = [case for case in cases if "large logits" in case.name][0]
+    assert np.abs(large.args[0]).min() > 790 and large.expected[0] < 10
+    assert (large.args[0].max(axis=1) > 0).any() and (large.args[0].max(axis=1) < 0).any()
+    tiny = [case for case in cases if "log(0)" in case.name][0]
+    row, label = tiny.args[0][0], tiny.args[1][0]
+    assert row.max() - row[label] > 1500 and tiny.expected[0] > 750
+
+
+def test_softmax_oracle_gives_log_k_and_the_huge_loss():
     uniform = softmax_cross_entropy_cases()[4]
     assert np.isclose(uniform.expected[0], np.log(5))
     huge = softmax_cross_entropy_cases()[6]
     assert np.isclose(huge.expected[0], (2000 + (np.log(1 + np.exp(-2) + np.exp(-1)))) / 2)
 
 
-def test_mlp_oracle_agrees_with_numerical_gradients():
-    for case in mlp_backward_cases():
+@pytest.mark.parametrize("source", SOURCES)
+def test_mlp_oracle_agrees_with_numerical_gradients(source):
+    for case in cases_from("mlp_backward", source):
         X, y, W1, b1, W2, b2 = case.args
         params = [W1.copy(), b1.copy(), W2.copy(), b2.copy()]
 
@@ -181,7 +262,10 @@ def test_mlp_oracle_agrees_with_numerical_gradients():
             return np.mean(lse - z2[np.arange(len(y)), y])
 
         for param, expected in zip(params, case.expected):
-            assert relative_error(numerical_gradient(loss, param), expected) < 1e-5
+            numerical = numerical_gradient(loss, param)
+            # elementwise relative error, or the absolute one for entries near 0
+            assert (relative_error(numerical, expected) < 1e-5
+                    or np.abs(numerical - expected).max() < 1e-8)
         assert torch_mlp_gradients(*case.args)[0].shape == W1.shape
 
 
@@ -581,3 +665,200 @@ def test_checks_never_raise_on_exotic_answers(capsys, title, student_fn, message
     assert result.passed == 0 and out.count("FAIL") == result.total
     assert message in out
     assert len(out) < 6000
+
+
+# ------------------------------------------------------------------ hidden cases
+
+
+def same_value(a, b):
+    """Whether two case inputs or expected values are equal (arrays: same dtype too)."""
+    if isinstance(a, tuple):
+        return isinstance(b, tuple) and len(a) == len(b) and all(map(same_value, a, b))
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and a.dtype == b.dtype and np.array_equal(a, b)
+    return type(a) is type(b) and a == b
+
+
+def same_cases(first, second):
+    return len(first) == len(second) and all(
+        a.name == b.name and a.hint == b.hint and same_value(a.args, b.args)
+        and same_value(a.expected, b.expected) for a, b in zip(first, second))
+
+
+def hard_coded(title):
+    """A function that looks up the public answers: passes the public cases, knows nothing else."""
+    public = CHECKS[title][2]()
+
+    def lookup(*args):
+        for case in public:
+            if same_value(args, case.args):
+                return copy.deepcopy(case.expected)
+        raise KeyError("not a public case")
+
+    return lookup
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("title", list(CHECKS))
+def test_reference_passes_every_hidden_case(capsys, title, seed):
+    cases = hidden(title, seed)
+    n = len(cases)
+    assert 5 <= n <= 8
+    result, out = run(title, CHECKS[title][1], capsys, cases=cases)
+    assert result.all_passed and result.total == n
+    assert out.count("PASS  hidden: ") == n and "FAIL" not in out
+    assert f"{title}: {n}/{n} cases passed ({n}/{n} points)" in out
+
+
+@pytest.mark.parametrize("title", list(CHECKS))
+def test_hidden_cases_depend_on_the_rng_state_only(title):
+    generate = HIDDEN[title]
+    np.random.seed(0)
+    first = generate(np.random.default_rng(7))
+    np.random.seed(1)  # the global RNG plays no part
+    assert same_cases(generate(np.random.default_rng(7)), first)
+    other = generate(np.random.default_rng(8))
+    assert not any(same_value(a.args, b.args) for a, b in zip(other, first))
+    rng = np.random.default_rng(7)
+    assert same_cases(generate(rng), first)
+    assert not same_cases(generate(rng), first)  # the state moved on
+
+
+@pytest.mark.parametrize("title", list(CHECKS))
+def test_hidden_cases_are_small_and_fast_to_grade(title):
+    def generation_time():
+        started = time.perf_counter()
+        HIDDEN[title](np.random.default_rng(1))
+        return time.perf_counter() - started
+
+    assert min(generation_time(), generation_time()) < 2.0  # best of two: the machine is shared
+    cases = hidden(title, 1)
+    public_hints = {case.hint for case in CHECKS[title][2]()}
+    for case in cases:
+        assert case.name.startswith("hidden: ")
+        assert sum(np.size(a) for a in case.args) <= 200
+        # the hints of the public cases; the bias-only one names the drawn share of positives
+        assert (case.hint in public_hints
+                or case.hint.startswith("with a bias only, theta moves towards log(")), case.hint
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_hidden_cases_cover_the_public_kinds(seed):
+    def names(title):
+        return " | ".join(case.name for case in hidden(title, seed))
+
+    def args(title):
+        return [case.args for case in hidden(title, seed)]
+
+    assert any(x.shape == (1, 1) or x.shape[1] == 1 for x, _ in args("normal_equation"))
+    assert any(x.shape[0] == x.shape[1] for x, _ in args("normal_equation"))
+    for title in ("normal_equation", "logistic_gradient", "gradient_descent"):
+        assert any(a[1].dtype.kind == "i" for a in args(title)), title
+    assert any(x.shape[0] == 1 for x, *_ in args("logistic_gradient"))
+    assert any(x.shape[1] == 1 for x, *_ in args("logistic_gradient"))
+    assert max(np.abs(x @ theta).max() for x, _, theta in args("logistic_gradient")) > 15
+    assert [steps for *_, steps in args("gradient_descent")][:2] == [0, 1]
+    assert any(x.shape[0] == 1 for x, *_ in args("gradient_descent"))
+    assert len({lr for _, _, lr, _ in args("gradient_descent")}) > 1
+    logits = [z for z, _ in args("softmax_cross_entropy")]
+    assert any(z.shape[0] == 1 for z in logits) and any(z.shape[1] == 2 for z in logits)
+    assert all(labels.dtype == np.int64 for _, labels in args("softmax_cross_entropy"))
+    assert "exp overflows" in names("softmax_cross_entropy")
+    shapes = [(x.shape[0], x.shape[1], w1.shape[0], w2.shape[0])
+              for x, _, w1, _, w2, _ in args("mlp_backward")]
+    assert any(n == 1 for n, *_ in shapes) and any(d == 1 for _, d, *_ in shapes)
+    assert any(len(set(shape)) == 1 for shape in shapes), "a square network"
+    for x, _, w1, b1, *_ in args("mlp_backward"):
+        assert np.min(np.abs(x @ w1.T + b1)) > 0.05
+    assert max(np.mean(x @ w1.T + b1 <= 0) for x, _, w1, b1, *_ in args("mlp_backward")) >= 0.5
+
+
+WRONG_ANSWERS = [  # (title, typical wrong answer, a piece of its hint)
+    ("normal_equation", ne_column, "return a 1-D array of shape"),
+    ("normal_equation", ne_extra_ones, "X already holds the column of ones"),
+    ("normal_equation", ne_no_y, "multiply it by y"),
+    ("normal_equation", ne_elementwise_inverse, "reciprocal of each entry"),
+    ("normal_equation", ne_integer, "float dtype"),
+    ("logistic_gradient", lg_sum, "you summed over the N ="),
+    ("logistic_gradient", lg_sign, "sign flipped"),
+    ("logistic_gradient", lg_no_sigmoid, "you forgot the sigmoid"),
+    ("logistic_gradient", lg_column, "return a 1-D array of shape"),
+    ("logistic_gradient", lg_per_sample, "one value per sample"),
+    ("logistic_gradient", lg_sigmoid_derivative, "drop the factor pi (1 - pi)"),
+    ("logistic_gradient", lg_exp_sign, "check the sign inside exp"),
+    ("gradient_descent", gd_ascent, "gradient ascent"),
+    ("gradient_descent", gd_sum, "you used the summed gradient"),
+    ("gradient_descent", gd_one_extra_step, "with steps = 0 no update happens"),
+    ("gradient_descent", gd_one_step_short, "you took 0 steps instead of 1"),
+    ("gradient_descent", gd_no_sigmoid, "you forgot the sigmoid"),
+    ("gradient_descent", gd_column, "return a 1-D array of shape"),
+    ("gradient_descent", gd_history, "return a NumPy array"),
+    ("softmax_cross_entropy", sce_naive, "exp overflowed"),
+    ("softmax_cross_entropy", sce_log_of_softmax, "log(softmax) underflows"),
+    ("softmax_cross_entropy", sce_sum, "you summed the losses"),
+    ("softmax_cross_entropy", sce_grad_not_divided, "missing the 1/N"),
+    ("softmax_cross_entropy", sce_grad_sign, "sign flipped"),
+    ("softmax_cross_entropy", sce_no_onehot, "subtract the one-hot labels"),
+    ("softmax_cross_entropy", sce_wrong_axis, "not each column (axis=0)"),
+    ("softmax_cross_entropy", sce_per_sample_loss, "not one loss per sample"),
+    ("softmax_cross_entropy", sce_only_loss, "return loss, dlogits"),
+    ("softmax_cross_entropy", sce_transposed, "transpose"),
+    ("mlp_backward", mlp_no_mask, "you forgot the ReLU mask"),
+    ("mlp_backward", mlp_sum, "times too large"),
+    ("mlp_backward", mlp_sign, "sign flipped"),
+    ("mlp_backward", mlp_tanh, "ReLU, not tanh"),
+    ("mlp_backward", mlp_bias_axis, "batch axis"),
+    ("mlp_backward", mlp_keepdims, "drop keepdims"),
+    ("mlp_backward", mlp_transposed, "transpose"),
+    ("mlp_backward", mlp_transposed_wrong_values, "must have the shape of W1"),
+    ("mlp_backward", mlp_three_values, "return dW1, db1, dW2, db2"),
+]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("title, student_fn, hint", WRONG_ANSWERS,
+                         ids=lambda v: getattr(v, "__name__", None))
+def test_typical_wrong_answers_fail_hidden_cases_with_their_hint(capsys, title, student_fn, hint,
+                                                                 seed):
+    with np.errstate(all="ignore"):
+        result, out = run(title, student_fn, capsys, cases=hidden(title, seed))
+    assert not result.all_passed
+    assert hint in out, out
+    assert out.count("FAIL  hidden: ") == result.total - result.passed
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_naive_softmaxes_fail_only_the_large_logit_hidden_cases(capsys, seed):
+    cases = hidden("softmax_cross_entropy", seed)
+    with np.errstate(all="ignore"):
+        naive, _ = run("softmax_cross_entropy", sce_naive, capsys, cases=cases)
+        log_of_softmax, _ = run("softmax_cross_entropy", sce_log_of_softmax, capsys, cases=cases)
+    assert [case.passed for case in naive.cases] == [True] * (len(cases) - 2) + [False, False]
+    assert [case.passed for case in log_of_softmax.cases] == [True] * (len(cases) - 1) + [False]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_summed_gradient_passes_only_the_single_sample_hidden_case(capsys, seed):
+    result, _ = run("logistic_gradient", lg_sum, capsys, cases=hidden("logistic_gradient", seed))
+    assert [case.name for case in result.cases if case.passed] == [
+        case.name for case in hidden("logistic_gradient", seed) if case.args[0].shape[0] == 1]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("title", list(CHECKS))
+def test_hard_coded_public_answers_fail_every_hidden_case(capsys, title, seed):
+    result, _ = run(title, hard_coded(title), capsys)
+    assert result.all_passed
+    result, out = run(title, hard_coded(title), capsys, cases=hidden(title, seed))
+    assert result.passed == 0 and out.count("raised KeyError") == result.total
+
+
+@pytest.mark.parametrize("title", list(CHECKS))
+def test_explicit_public_cases_behave_like_the_default(capsys, title):
+    check, _, public = CHECKS[title]
+    check(stub)
+    default = capsys.readouterr().out
+    check(stub, cases=public())
+    assert capsys.readouterr().out == default
+    assert check(stub, cases=None).total == len(public())
+    capsys.readouterr()

@@ -6,6 +6,9 @@ keep its output compact. The properties the forward check relies on are confirme
 torch's own dropout.
 """
 
+import functools
+import pickle
+
 import numpy as np
 import pytest
 import torch
@@ -17,7 +20,9 @@ from cnnbook.exercises.regularization import (
     check_dropout_backward,
     check_dropout_forward,
     dropout_backward_cases,
+    dropout_backward_hidden_cases,
     dropout_forward_cases,
+    dropout_forward_hidden_cases,
     keep_band,
 )
 from cnnbook.gradcheck import numerical_gradient_array
@@ -319,3 +324,191 @@ def test_not_a_function_never_raises(capsys, name, student_fn):
     result = check(student_fn)
     out = capsys.readouterr().out
     assert result.passed == 0 and "expected a function" in out
+
+
+# ---------------------------------------------------------------------- hidden cases
+
+HIDDEN = {"dropout_forward": dropout_forward_hidden_cases,
+          "dropout_backward": dropout_backward_hidden_cases}
+SEEDS = (11, 2024, 987654321)
+# Messages of WRONG that name a public case's numbers: their general part
+HIDDEN_TEXT = {no_scaling: ("mask values are {0, 1}", "scale the kept elements by 1 / (1 - p)")}
+
+
+@functools.lru_cache(maxsize=None)
+def hidden(name, seed):
+    return tuple(HIDDEN[name](np.random.default_rng(seed)))
+
+
+def fingerprints(cases):
+    """One bytes value per case, equal exactly when name, inputs and answer are equal."""
+    return [pickle.dumps((c.name, c.args, c.expected)) for c in cases]
+
+
+def generator_key(rng):
+    return repr(rng.bit_generator.state)
+
+
+def forward_memorizer():
+    """Returns, for the public inputs (x and the state of the Generator it is given), the
+    answers of a correct function, stored in advance; otherwise (2 x, a mask of 2s)."""
+    table = {}
+    for case in dropout_forward_cases():
+        x, p, training, seed = case.args
+        for s in (seed, seed + 1):  # the same-seed case calls again with seed + 1
+            rng = np.random.default_rng(s)
+            key = (x.tobytes(), p, training, generator_key(rng))
+            table[key] = dropout_forward(x, p, training, rng)
+
+    def memorized(x, p, training, rng):
+        answer = table.get((x.tobytes(), p, training, generator_key(rng)))
+        if answer is None:
+            return 2 * x, np.full(x.shape, 2.0)
+        return tuple(a.copy() for a in answer)
+
+    return memorized
+
+
+def backward_memorizer():
+    """Returns the public answers for the public inputs (looked up by dout), else 2 dout."""
+    table = [(case.args[0], case.expected) for case in dropout_backward_cases()]
+
+    def memorized(dout, mask):
+        for key, answer in table:
+            if key.shape == dout.shape and np.array_equal(key, dout):
+                return answer.copy()
+        return 2 * dout
+
+    return memorized
+
+
+MEMORIZERS = {"dropout_forward": forward_memorizer, "dropout_backward": backward_memorizer}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_reference_passes_the_hidden_cases(capsys, name, seed):
+    check, reference, _ = CHECKS[name]
+    cases = hidden(name, seed)
+    result = check(reference, cases=list(cases))
+    out = capsys.readouterr().out
+    assert 5 <= len(cases) <= 8
+    assert result.all_passed and result.total == len(cases)
+    assert out.count("PASS  hidden: ") == len(cases)
+    assert f"{name}: {len(cases)}/{len(cases)} cases passed" in out
+
+
+def test_another_correct_way_of_drawing_passes_the_hidden_cases(capsys):
+    for seed in SEEDS:
+        cases = list(hidden("dropout_forward", seed))
+        assert check_dropout_forward(dropout_forward_binomial, cases=cases).all_passed
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_hidden_cases_depend_on_the_rng_only(name):
+    np.random.seed(0)
+    global_state = np.random.get_state()[1].copy()
+    first = HIDDEN[name](np.random.default_rng(SEEDS[0]))
+    np.random.seed(1)  # the global generator plays no part
+    assert fingerprints(first) == fingerprints(HIDDEN[name](np.random.default_rng(SEEDS[0])))
+    np.random.seed(0)
+    other = HIDDEN[name](np.random.default_rng(SEEDS[1]))
+    assert np.array_equal(np.random.get_state()[1], global_state)
+    assert not any(pickle.dumps(a.args) == pickle.dumps(b.args) for a, b in zip(first, other))
+
+
+def test_hidden_forward_cases_cover_the_public_kinds():
+    """Per seed: every kind of check, 4-D and batch-of-one inputs, training cases whose
+    band rejects keeping with probability p (unless p is near 1/2), small sizes; and
+    shapes, p and seeds that change with the seed."""
+    shapes, settings = set(), set()
+    for seed in SEEDS:
+        cases = hidden("dropout_forward", seed)
+        assert [c.expected.kind for c in cases] == [
+            "train", "train", "train", "eval", "p0", "p1", "seed"]
+        xs = [c.args[0] for c in cases]
+        assert any(x.ndim == 4 for x in xs) and any(x.shape[0] == 1 for x in xs)
+        assert all(x.size <= 8000 for x in xs)
+        for case in cases:
+            x, p, training, _ = case.args
+            assert case.expected.p == p and training == (case.expected.kind != "eval")
+            if case.expected.kind == "train":
+                assert x.min() > 0, "positive inputs: a mean shift cannot cancel out"
+                low, high = keep_band(p, x.size)
+                assert abs(p - 0.5) < 0.11 or not low - 0.01 <= p <= high + 0.01, case.name
+        shapes.add(tuple(x.shape for x in xs))
+        settings.add(tuple(c.args[1:] for c in cases))
+    assert len(shapes) == len(settings) == len(SEEDS)
+
+
+def test_hidden_backward_cases_cover_the_public_kinds():
+    shapes = set()
+    for seed in SEEDS:
+        cases = hidden("dropout_backward", seed)
+        masks = [c.args[1] for c in cases]
+        assert any(m.ndim == 4 for m in masks) and any(m.shape[0] == 1 for m in masks)
+        assert np.all(masks[3] == 1) and np.all(masks[4] == 0)
+        for mask in masks[:3]:
+            kept = np.unique(mask[mask > 0])
+            assert len(kept) <= 1 and np.all(kept > 1), "0 or one scale 1 / (1 - p) > 1"
+        shapes.add(tuple(m.shape for m in masks))
+    assert len(shapes) == len(SEEDS)
+
+
+def test_hidden_backward_expected_values_agree_with_numerical_gradients():
+    for case in hidden("dropout_backward", SEEDS[0]):
+        dout, mask = case.args
+        numeric = numerical_gradient_array(lambda v: v * mask, np.zeros(mask.shape), dout)
+        np.testing.assert_allclose(case.expected, numeric, rtol=1e-6, atol=1e-8,
+                                   err_msg=case.name)
+
+
+def torch_dropout_student(x, p, training, rng):
+    """torch's own dropout, seeded from rng; the mask is read off its output."""
+    with torch.random.fork_rng():
+        torch.manual_seed(int(rng.integers(2 ** 31)))
+        out = F.dropout(torch.from_numpy(x), p=p, training=training).numpy()
+    if not training:
+        return out, np.ones(x.shape)
+    return out, np.where(out != 0, 1 / (1 - p) if p < 1 else 0.0, 0.0)
+
+
+def test_torch_dropout_passes_the_hidden_forward_cases(capsys):
+    """The properties the hidden cases check are those of torch's dropout."""
+    for seed in SEEDS:
+        cases = list(hidden("dropout_forward", seed))
+        assert check_dropout_forward(torch_dropout_student, cases=cases).all_passed
+    assert check_dropout_forward(torch_dropout_student).all_passed
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("name, student_fn, message, hint", WRONG,
+                         ids=[f"{w[0]}-{w[1].__name__}" for w in WRONG])
+def test_typical_wrong_answers_fail_the_hidden_cases(capsys, name, student_fn, message, hint):
+    check, _, _ = CHECKS[name]
+    message, hint = HIDDEN_TEXT.get(student_fn, (message, hint))
+    cases = list(hidden(name, SEEDS[0]))
+    result = check(student_fn, cases=cases)
+    out = capsys.readouterr().out
+    assert_fails_with_hint(out, result, name, len(cases), message, hint)
+
+
+def test_hidden_hints_are_specific_to_the_cases_they_concern(capsys):
+    for seed in SEEDS:
+        cases = list(hidden("dropout_forward", seed))
+        kinds = [c.expected.kind for c in cases]
+        for student_fn, kind in [(scales_at_eval, "eval"), (divides_by_zero, "p1"),
+                                 (global_random, "seed")]:
+            result = check_dropout_forward(student_fn, cases=cases)
+            assert [c.passed for c in result.cases] == [k != kind for k in kinds]
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_memorized_public_answers_fail_the_hidden_cases(capsys, name):
+    check, _, _ = CHECKS[name]
+    assert check(MEMORIZERS[name]()).all_passed
+    for seed in SEEDS:
+        assert check(MEMORIZERS[name](), cases=list(hidden(name, seed))).passed == 0
+    capsys.readouterr()

@@ -442,3 +442,65 @@ def test_process_mode_grades_too(tmp_path):
                           mode="process")
     assert result.points == 0
     assert "raised KeyboardInterrupt" in result.cases[0]["message"]
+
+
+# --------------------------------------------------------------------------- every exercise
+
+
+def _solution_cells(notebook_path: Path):
+    """The code cells of a source notebook that hold a solution (with their markers)."""
+    from cnnbook.exercises.student import BEGIN
+
+    cells = json.loads(notebook_path.read_text())["cells"]
+    sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+               for c in cells if c["cell_type"] == "code"]
+    return [s for s in sources if BEGIN in s]
+
+
+def test_every_exercise_is_graded_solution_full_marks_stub_zero(tmp_path):
+    """The reference solution of every exercise in the book earns every public and hidden
+    point through the grader; the student version's stub earns none, as 'not implemented'."""
+    from cnnbook.exercises.student import strip_solutions
+
+    chapters = Path(__file__).resolve().parents[1] / "chapters"
+    solutions = []
+    for notebook in sorted({e.notebook for e in registry.EXERCISES.values()}):
+        solutions += _solution_cells(chapters / notebook)
+    stubs = [strip_solutions(s)[0] for s in solutions]
+    names = list(registry.EXERCISES)
+    for label, cells in (("solution", solutions), ("stub", stubs)):
+        path = write_notebook(tmp_path / label / "all.ipynb", SETUP, *cells, metadata={})
+        grader = Grader(SEED, mode=MODE, exercises=names)
+        grades = {g.exercise: g for g in grader.grade(read_submission(path, label))}
+        assert set(grades) == set(names)
+        for name, result in grades.items():
+            public, hidden = grader.cases(registry.EXERCISES[name])
+            assert result.max_points == len(public) + len(hidden) > 0
+            if label == "solution":
+                assert result.points == result.max_points, (name, result.reasons)
+            else:
+                assert result.points == 0, name
+                assert "not implemented yet" in result.reasons[0], (name, result.reasons)
+
+
+@pytest.mark.slow
+def test_a_real_chapter_notebook_and_its_student_version(tmp_path):
+    """The pooling chapter, as written (figures, widgets, checks), graded end to end."""
+    from cnnbook.exercises.student import write_student_versions
+
+    source = Path(__file__).resolve().parents[1] / "chapters" / "04_pooling" / "01_pooling.ipynb"
+    student = write_student_versions([source], tmp_path / "release")[0]
+    subs = tmp_path / "subs"
+    (subs / "keen").mkdir(parents=True)
+    (subs / "late").mkdir(parents=True)
+    (subs / "keen" / "pool.ipynb").write_bytes(source.read_bytes())
+    (subs / "late" / "pool.ipynb").write_bytes(student.read_bytes())
+    out = tmp_path / "gradebook.csv"
+    assert main([str(subs / "keen" / "pool.ipynb"), str(subs / "late" / "pool.ipynb"),
+                 "--seed", SEED, "--out", str(out)]) == 0
+    rows = {row["student"]: row for row in csv.DictReader(out.open())}
+    pooling = [e for e in registry.EXERCISES.values() if e.notebook == "04_pooling/01_pooling.ipynb"]
+    assert len(pooling) == 4
+    assert rows["keen"]["total"] == rows["keen"]["max"] != "0"
+    assert rows["late"]["total"] == "0"
+    assert all(rows["keen"][e.name] != "" for e in pooling)

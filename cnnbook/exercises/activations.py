@@ -14,12 +14,16 @@ fails the case instead of printing a warning and returning inf or nan.
 
 The expected answers come from torch in float64: ``torch.sigmoid`` / ``F.elu`` for the
 values and autograd for the derivatives.
+
+An instructor's grader also runs each check on hidden cases, e.g.
+``check_elu_and_grad(fn, cases=elu_and_grad_hidden_cases(rng))``: random shapes, values
+and alpha, of the same kinds as the public cases (x = 0, saturation, |x| up to 1000).
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, List, Optional, Sequence
 
 import numpy as np
 
@@ -84,8 +88,11 @@ def sigmoid_and_grad_cases(seed: int = 0) -> List[Case]:
          np.array([[-1000.0, -300.0, -1.5, 0.0, 2.5], [1000.0, 300.0, 1.5, -0.25, 0.25]]),
          SIGMOID_OVERFLOW_HINT),
     ]
-    return [Case(name, (x,), torch_sigmoid_and_grad(x), hint, output_names=("s", "ds"))
-            for name, x, hint in inputs]
+    return [_sigmoid_case(*case) for case in inputs]
+
+
+def _sigmoid_case(name: str, x: np.ndarray, hint: str) -> Case:
+    return Case(name, (x,), torch_sigmoid_and_grad(x), hint, output_names=("s", "ds"))
 
 
 def elu_and_grad_cases(seed: int = 0) -> List[Case]:
@@ -105,8 +112,117 @@ def elu_and_grad_cases(seed: int = 0) -> List[Case]:
         ("|x| up to 1000, both signs", np.array([-1000.0, -1.0, 0.5, 710.0, 1000.0]), 1.0,
          ELU_OVERFLOW_HINT),
     ]
-    return [Case(name, (x, alpha), torch_elu_and_grad(x, alpha), hint, output_names=("y", "dy"))
-            for name, x, alpha, hint in inputs]
+    return [_elu_case(*case) for case in inputs]
+
+
+def _elu_case(name: str, x: np.ndarray, alpha: float, hint: str) -> Case:
+    return Case(name, (x, alpha), torch_elu_and_grad(x, alpha), hint, output_names=("y", "dy"))
+
+
+# --------------------------------------------------------------------------- hidden cases
+
+# Hidden inputs beyond this magnitude overflow a naive exp (exp(709.8) is inf in float64).
+OVERFLOW = 710.0
+LARGEST = 1000.0
+
+
+def _shape(rng: np.random.Generator, ndim: int) -> tuple:
+    return tuple(int(n) for n in rng.integers(2, 5, ndim))
+
+
+def _values(rng: np.random.Generator, n: int, low: float, high: float,
+            signs: bool = False) -> np.ndarray:
+    """n values drawn uniformly from [low, high], each with a random sign if ``signs``."""
+    x = rng.uniform(low, high, n)
+    return x * rng.choice([-1.0, 1.0], n) if signs else x
+
+
+def _overwrite_at_random(rng: np.random.Generator, x: np.ndarray,
+                         special: Sequence[float]) -> np.ndarray:
+    """x (any shape) with the ``special`` values written at random distinct positions."""
+    x = x.copy()
+    where = rng.choice(x.size, len(special), replace=False)
+    x.reshape(-1)[where] = special
+    return x
+
+
+def _both_overflows(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    """Values |x| <= 5 of both signs, four of them replaced by 710 <= |x| <= 1000: at least
+    one x < -710 and one x > 710."""
+    x = _values(rng, int(np.prod(shape)), 0.0, 5.0, signs=True).reshape(shape)
+    signs = np.concatenate([[-1.0, 1.0], rng.choice([-1.0, 1.0], 2)])
+    return _overwrite_at_random(rng, x, signs * _values(rng, 4, OVERFLOW, LARGEST))
+
+
+def sigmoid_and_grad_hidden_cases(rng: np.random.Generator) -> List[Case]:
+    """Seven random cases of the kinds of the public ones, drawn from ``rng`` only.
+
+    Random sizes and shapes (1-D with an exact 0, 2-D, 3-D), random scales, saturated
+    values 15 <= |x| <= 60, and values of both signs beyond +-710 up to +-1000.
+    """
+    n, spread = int(rng.integers(5, 10)), round(float(rng.uniform(2.0, 6.0)), 1)
+    matrix, cube = _shape(rng, 2), _shape(rng, 3)
+    mixed = (int(rng.integers(2, 4)), int(rng.integers(4, 7)))
+    # three values beyond the overflow and two below it, in random order
+    large = [np.concatenate([_values(rng, 3, OVERFLOW, LARGEST), _values(rng, 2, 1.0, 700.0)])
+             for _ in range(2)]
+    negatives, positives = -rng.permutation(large[0]), rng.permutation(large[1])
+    inputs = [
+        (f"hidden: {n} values in [-{spread:g}, {spread:g}], 0 among them",
+         _overwrite_at_random(rng, _values(rng, n, -spread, spread), [0.0]),
+         "sigmoid(0) = 1/2; s = 1 / (1 + exp(-x)) and ds = s * (1 - s)"),
+        (f"hidden: a {matrix} array of normal values",
+         rng.uniform(1.0, 3.0) * rng.standard_normal(matrix),
+         "work elementwise and keep the shape of x"),
+        (f"hidden: a {cube} array", rng.uniform(1.0, 4.0) * rng.standard_normal(cube),
+         "work elementwise and keep the shape of x, whatever its number of axes"),
+        ("hidden: saturated, 15 <= |x| <= 60", _values(rng, 6, 15.0, 60.0, signs=True),
+         "far from 0 the sigmoid is flat: s is close to 0 or 1 and ds close to 0"),
+        ("hidden: large negative x down to -1000", negatives, SIGMOID_OVERFLOW_HINT),
+        ("hidden: large positive x up to 1000", positives, SIGMOID_OVERFLOW_HINT),
+        (f"hidden: |x| up to 1000, both signs, {mixed}", _both_overflows(rng, mixed),
+         SIGMOID_OVERFLOW_HINT),
+    ]
+    return [_sigmoid_case(*case) for case in inputs]
+
+
+def _random_alpha(rng: np.random.Generator) -> float:
+    """alpha in [0.2, 0.8] or [1.3, 3], 2 decimals: far enough from 1 to tell a missing alpha."""
+    low, high = (0.2, 0.8) if rng.random() < 0.5 else (1.3, 3.0)
+    return round(float(rng.uniform(low, high)), 2)
+
+
+def elu_and_grad_hidden_cases(rng: np.random.Generator) -> List[Case]:
+    """Six random cases of the kinds of the public ones, drawn from ``rng`` only.
+
+    Each case has its own random alpha; random sizes and shapes (1-D, 2-D, 3-D), exact
+    zeros (0.0 and -0.0) among random values, values down to -1000 where y saturates at
+    -alpha, and values of both signs beyond +-710 up to +-1000.
+    """
+    n, spread = int(rng.integers(5, 10)), round(float(rng.uniform(2.0, 5.0)), 1)
+    matrix, cube, zeros = _shape(rng, 2), _shape(rng, 3), int(rng.integers(4, 8))
+    alphas = [_random_alpha(rng) for _ in range(6)]
+    inputs = [
+        (f"hidden: alpha = {alphas[0]:g}, {n} values in [-{spread:g}, {spread:g}]",
+         np.sort(_values(rng, n, -spread, spread)), alphas[0],
+         "y = x for x > 0 and alpha * (exp(x) - 1) otherwise; dy = 1 or alpha * exp(x)"),
+        (f"hidden: alpha = {alphas[1]:g}, a {matrix} array",
+         2.0 * rng.standard_normal(matrix), alphas[1],
+         "alpha scales the negative branch of y, and so of dy"),
+        (f"hidden: alpha = {alphas[2]:g}, a {cube} array",
+         2.0 * rng.standard_normal(cube), alphas[2],
+         "work elementwise and keep the shape of x"),
+        (f"hidden: x = 0 exactly among {zeros} values, alpha = {alphas[3]:g}",
+         _overwrite_at_random(rng, _values(rng, zeros, 0.1, 3.0, signs=True), [0.0, -0.0]),
+         alphas[3],
+         "x = 0 belongs to the negative branch (as in torch): y = 0 and dy = alpha"),
+        (f"hidden: large negative x: y saturates at -alpha = {-alphas[4]:g}",
+         -_values(rng, 4, 20.0, LARGEST), alphas[4],
+         "for very negative x, exp(x) underflows to 0: y -> -alpha and dy -> 0"),
+        (f"hidden: |x| up to 1000, both signs, alpha = {alphas[5]:g}",
+         _both_overflows(rng, (int(rng.integers(5, 9)),)), alphas[5], ELU_OVERFLOW_HINT),
+    ]
+    return [_elu_case(*case) for case in inputs]
 
 
 # --------------------------------------------------------------------------- typical mistakes
@@ -202,23 +318,31 @@ def _strict_floats(student_fn: Any) -> Any:
     return strict
 
 
-def check_sigmoid_and_grad(student_fn: Callable) -> CheckResult:
+def check_sigmoid_and_grad(student_fn: Callable, *,
+                           cases: Optional[Sequence[Case]] = None) -> CheckResult:
     """Check ``student_fn(x) -> (s, ds)``, the sigmoid and its derivative; never raises.
 
     The function runs with NumPy overflow raised as an error, so the naive formula fails the
     cases with |x| > 709. Hints cover the overflow, sigmoid(-x), tanh instead of the sigmoid,
     the derivative written with x instead of s, tanh's derivative, and swapped outputs.
+    ``cases``: run these instead of the public cases (e.g. a grader's
+    ``sigmoid_and_grad_hidden_cases(rng)``).
     """
-    return run_check(_strict_floats(student_fn), sigmoid_and_grad_cases(),
-                     title="sigmoid_and_grad", diagnose=_diagnose_sigmoid)
+    cases = sigmoid_and_grad_cases() if cases is None else cases
+    return run_check(_strict_floats(student_fn), cases, title="sigmoid_and_grad",
+                     diagnose=_diagnose_sigmoid)
 
 
-def check_elu_and_grad(student_fn: Callable) -> CheckResult:
+def check_elu_and_grad(student_fn: Callable, *,
+                       cases: Optional[Sequence[Case]] = None) -> CheckResult:
     """Check ``student_fn(x, alpha) -> (y, dy)``, ELU and its derivative; never raises.
 
     The function runs with NumPy overflow raised as an error, so a ``np.where`` whose
     negative branch evaluates exp(1000) fails. Hints cover the overflow, a missing alpha,
     a missing -1, the derivative at x = 0 and ReLU's derivative.
+    ``cases``: run these instead of the public cases (e.g. a grader's
+    ``elu_and_grad_hidden_cases(rng)``).
     """
-    return run_check(_strict_floats(student_fn), elu_and_grad_cases(),
-                     title="elu_and_grad", diagnose=_diagnose_elu)
+    cases = elu_and_grad_cases() if cases is None else cases
+    return run_check(_strict_floats(student_fn), cases, title="elu_and_grad",
+                     diagnose=_diagnose_elu)

@@ -24,7 +24,6 @@ raise no profile events, so they are banned by reading the code only.
 from __future__ import annotations
 
 import ast
-import importlib
 import sys
 import threading
 import types
@@ -205,15 +204,16 @@ class CallMonitor:
         self._previous = None
 
     def _resolve(self, ban: str) -> None:
-        """Remember the function objects a ban names (modules match by name instead)."""
+        """Remember the function objects a ban names (modules match by name instead).
+
+        Only modules already imported are looked at: importing one here would cost time,
+        and code that imports it during the call is matched by its module's name.
+        """
         parts = ban.split(".")
         for split in range(len(parts), 0, -1):
             module_name = ".".join(parts[:split])
             if module_name not in sys.modules:
-                try:
-                    importlib.import_module(module_name)
-                except Exception:  # not installed: matched by module name only
-                    continue
+                continue
             obj: object = sys.modules[module_name]
             try:
                 for attribute in parts[split:]:

@@ -12,15 +12,23 @@ comparison to the shared runner (which would accept any number that is close: 14
 an int).
 Typical mistakes (off by one, ceil instead of floor, one-sided padding, forgotten
 dilation or stride, true division, a tuple) get a hint that names them.
+
+An instructor's grader also runs the check on hidden cases,
+``check_conv2d_output_size(fn, cases=conv2d_output_size_hidden_cases(rng))``: random
+settings of the same kinds as the public ones, none equal to a public one.
 """
 
 from __future__ import annotations
 
 import math
 from numbers import Integral, Real
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
+
+import numpy as np
 
 from cnnbook.exercises.core import Case, CheckResult, run_check
+
+Setting = Tuple[int, int, int, int, int]  # (size, kernel_size, stride, padding, dilation)
 
 # (size, kernel_size, stride, padding, dilation) and what each case is about.
 SETTINGS = [
@@ -60,13 +68,110 @@ def torch_conv2d_output_size(size: int, kernel_size: int, stride: int, padding: 
     return int(out.shape[-1])
 
 
+def _output_size_case(args: Setting, about: str, prefix: str = "") -> Case:
+    """One case; the name shows the five arguments, the expected int comes from torch."""
+    size, kernel, stride, padding, dilation = args
+    name = f"{prefix}I={size}, K={kernel}, S={stride}, P={padding}, D={dilation}: {about}"
+    return Case(name, args, torch_conv2d_output_size(*args), f"use {FORMULA}")
+
+
 def conv2d_output_size_cases(seed: int = 0) -> List[Case]:
     """The public cases (fixed settings; ``seed`` is unused and kept for a uniform API)."""
+    return [_output_size_case(args, about) for args, about in SETTINGS]
+
+
+# ------------------------------------------------------------------ hidden cases
+# Each draw_* function returns one random (setting, about) of a kind the public cases
+# cover; every setting has an output size of at least 1.
+
+
+def _draw(rng: np.random.Generator, low: int, high: int) -> int:
+    """A Python int drawn uniformly from low..high (both included)."""
+    return int(rng.integers(low, high + 1))
+
+
+def _draw_plain(rng) -> Tuple[Setting, str]:
+    kernel = _draw(rng, 2, 7)
+    size = _draw(rng, kernel + 1, 64)
+    return (size, kernel, 1, 0, 1), f"{size}-pixel input, {kernel}-wide kernel, no padding"
+
+
+def _draw_same_padding(rng) -> Tuple[Setting, str]:
+    kernel = 2 * _draw(rng, 1, 3) + 1
+    padding = kernel // 2
+    return ((_draw(rng, 8, 64), kernel, 1, padding, 1),
+            f"'same' padding: {kernel}x{kernel} kernel, padding {padding}")
+
+
+def _draw_exact_stride(rng) -> Tuple[Setting, str]:
+    stride, kernel, outputs = _draw(rng, 2, 5), _draw(rng, 2, 6), _draw(rng, 3, 20)
+    size = (outputs - 1) * stride + kernel
+    return (size, kernel, stride, 0, 1), f"stride {stride} that divides exactly"
+
+
+def _draw_inexact_stride(rng) -> Tuple[Setting, str]:
+    stride, kernel, outputs = _draw(rng, 2, 5), _draw(rng, 2, 6), _draw(rng, 3, 20)
+    padding = _draw(rng, 0, 2)
+    leftover = _draw(rng, 1, stride - 1)  # pixels the last window cannot reach
+    size = (outputs - 1) * stride + kernel + leftover - 2 * padding
+    about = f"stride {stride}, padding {padding}, not exact: the last {leftover} pixel(s) unread"
+    return (size, kernel, stride, padding, 1), about
+
+
+def _draw_dilation(rng) -> Tuple[Setting, str]:
+    dilation, kernel, padding = _draw(rng, 2, 4), _draw(rng, 2, 5), _draw(rng, 0, 3)
+    reach = dilation * (kernel - 1) + 1
+    size = _draw(rng, max(1, reach - 2 * padding), reach - 2 * padding + 30)
+    return ((size, kernel, 1, padding, dilation),
+            f"dilation {dilation}: the {kernel}-tap kernel spans {reach} pixels")
+
+
+def _draw_dilation_padding_stride(rng) -> Tuple[Setting, str]:
+    dilation, kernel = _draw(rng, 2, 3), _draw(rng, 2, 5)
+    stride, padding = _draw(rng, 2, 4), _draw(rng, 1, 3)
+    reach = dilation * (kernel - 1) + 1
+    leftover = _draw(rng, 1, stride - 1)
+    fewest = max(2, 1 - (reach + leftover - 2 * padding - 1) // stride)  # keeps size >= 1
+    outputs = _draw(rng, fewest, fewest + 13)
+    size = (outputs - 1) * stride + reach + leftover - 2 * padding
+    return ((size, kernel, stride, padding, dilation),
+            f"dilation {dilation}, padding {padding}, stride {stride}, not exact")
+
+
+def _draw_kernel_fills_padded_input(rng) -> Tuple[Setting, str]:
+    kernel, dilation, stride = _draw(rng, 3, 9), _draw(rng, 1, 2), _draw(rng, 1, 3)
+    padding = _draw(rng, 0, (kernel - 1) // 2)
+    size = dilation * (kernel - 1) + 1 - 2 * padding  # >= 1 since padding <= (kernel-1)/2
+    return ((size, kernel, stride, padding, dilation),
+            f"kernel as large as the padded input ({size} pixel(s) + {2 * padding} padding)")
+
+
+def _draw_one_by_one_kernel(rng) -> Tuple[Setting, str]:
+    stride = _draw(rng, 2, 4)
+    return (_draw(rng, 5, 40), 1, stride, 0, 1), f"1x1 kernel with stride {stride}"
+
+
+HIDDEN_DRAWS = (_draw_plain, _draw_same_padding, _draw_exact_stride, _draw_inexact_stride,
+                _draw_dilation, _draw_dilation_padding_stride, _draw_kernel_fills_padded_input,
+                _draw_one_by_one_kernel)
+
+
+def conv2d_output_size_hidden_cases(rng: np.random.Generator) -> List[Case]:
+    """8 random cases for the grader, drawn from ``rng`` only, none equal to a public case.
+
+    One setting of each kind the public cases cover: stride 1 without padding, 'same'
+    padding, a stride that divides exactly and one that does not (with padding), dilation,
+    dilation with padding and stride, a kernel as large as the padded input, a 1x1 kernel
+    with stride > 1. Sizes up to 64 pixels, kernels up to 9, strides up to 5, dilations up
+    to 4. The expected ints come from torch, like the public ones.
+    """
+    public = {args for args, _ in SETTINGS}
     cases = []
-    for args, about in SETTINGS:
-        size, kernel, stride, padding, dilation = args
-        name = f"I={size}, K={kernel}, S={stride}, P={padding}, D={dilation}: {about}"
-        cases.append(Case(name, args, torch_conv2d_output_size(*args), f"use {FORMULA}"))
+    for draw in HIDDEN_DRAWS:
+        args, about = draw(rng)
+        while args in public:
+            args, about = draw(rng)
+        cases.append(_output_size_case(args, about, prefix="hidden: "))
     return cases
 
 
@@ -135,13 +240,17 @@ def _truncate(text: str) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def check_conv2d_output_size(student_fn: Callable) -> CheckResult:
+def check_conv2d_output_size(student_fn: Callable, *,
+                             cases: Optional[Sequence[Case]] = None) -> CheckResult:
     """Check ``student_fn(size, kernel_size, stride, padding, dilation) -> int``; never raises.
 
     Prints one PASS/FAIL line per case, with hints for typical mistakes, and a summary.
+    ``cases``: run these cases (e.g. ``conv2d_output_size_hidden_cases(rng)``) instead of
+    the public ones.
 
     Returns:
         The :class:`~cnnbook.exercises.core.CheckResult`.
     """
-    return run_check(student_fn, conv2d_output_size_cases(), title="conv2d_output_size",
-                     compare=compare_output_size)
+    if cases is None:
+        cases = conv2d_output_size_cases()
+    return run_check(student_fn, cases, title="conv2d_output_size", compare=compare_output_size)

@@ -49,13 +49,13 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from cnnbook.exercises import registry, sandbox, wire
 from cnnbook.exercises.bans import find_banned_references
-from cnnbook.exercises.core import CaseTimeout, CheckResult
+from cnnbook.exercises.core import CaseTimeout
 from cnnbook.exercises.registry import EXERCISES, GradedExercise
 
 CELL_TIMEOUT = 120.0       # default --timeout: seconds one notebook cell may run

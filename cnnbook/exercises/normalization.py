@@ -30,6 +30,10 @@ functions recognise typical mistakes (unbiased variance for normalising, biased 
 for the running estimate, a forgotten eps, statistics over the wrong axes, momentum
 reversed, running statistics not updated, a backward pass missing the paths through the
 mean or the variance, a dgamma built from x instead of xhat).
+
+An instructor's grader also runs each check on hidden cases, e.g.
+``check_batch_norm_forward(fn, cases=batch_norm_forward_hidden_cases(rng))``: random
+shapes, momentum, eps and data of the same kinds as the public cases, from the same oracle.
 """
 
 from __future__ import annotations
@@ -127,21 +131,23 @@ FORWARD_GEOMETRIES = [
 ]
 
 
+def _forward_case(rng: np.random.Generator, name: str, shape, momentum: float, eps: float,
+                  fresh: bool, small: bool, hint: str) -> Case:
+    """A forward case for one geometry (see FORWARD_GEOMETRIES), data drawn from ``rng``."""
+    x, gamma, beta = _inputs(rng, shape, offset=1.0, small_channel=small)
+    c = shape[1]
+    if fresh:
+        running_mean, running_var = np.zeros(c), np.ones(c)
+    else:
+        running_mean, running_var = rng.normal(0.0, 1.0, c), rng.uniform(0.5, 2.0, c)
+    args = (x, gamma, beta, running_mean, running_var, momentum, eps)
+    return Case(name, args, torch_batch_norm_train(*args), hint, output_names=FORWARD_NAMES)
+
+
 def batch_norm_forward_cases(seed: int = 0) -> List[Case]:
     """Public cases: args (x, gamma, beta, running_mean, running_var, momentum, eps)."""
     rng = np.random.default_rng(seed)
-    cases = []
-    for name, shape, momentum, eps, fresh, small, hint in FORWARD_GEOMETRIES:
-        x, gamma, beta = _inputs(rng, shape, offset=1.0, small_channel=small)
-        c = shape[1]
-        if fresh:
-            running_mean, running_var = np.zeros(c), np.ones(c)
-        else:
-            running_mean, running_var = rng.normal(0.0, 1.0, c), rng.uniform(0.5, 2.0, c)
-        args = (x, gamma, beta, running_mean, running_var, momentum, eps)
-        cases.append(Case(name, args, torch_batch_norm_train(*args), hint,
-                          output_names=FORWARD_NAMES))
-    return cases
+    return [_forward_case(rng, *geometry) for geometry in FORWARD_GEOMETRIES]
 
 
 # (name, shape, eps, small channel, hint)
@@ -162,17 +168,112 @@ BACKWARD_GEOMETRIES = [
 ]
 
 
+def _backward_case(rng: np.random.Generator, name: str, shape, eps: float, small: bool,
+                   hint: str) -> Case:
+    """A backward case for one geometry (see BACKWARD_GEOMETRIES), data drawn from ``rng``."""
+    x, gamma, _ = _inputs(rng, shape, offset=1.0, small_channel=small)
+    dout = rng.standard_normal(shape)
+    args = (dout, x, gamma, eps)
+    return Case(name, args, torch_batch_norm_grads(*args), hint, output_names=BACKWARD_NAMES)
+
+
 def batch_norm_backward_cases(seed: int = 0) -> List[Case]:
     """Public cases: args (dout, x, gamma, eps); expected (dx, dgamma, dbeta)."""
     rng = np.random.default_rng(seed + 1)
-    cases = []
-    for name, shape, eps, small, hint in BACKWARD_GEOMETRIES:
-        x, gamma, _ = _inputs(rng, shape, offset=1.0, small_channel=small)
-        dout = rng.standard_normal(shape)
-        args = (dout, x, gamma, eps)
-        cases.append(Case(name, args, torch_batch_norm_grads(*args), hint,
-                          output_names=BACKWARD_NAMES))
-    return cases
+    return [_backward_case(rng, *geometry) for geometry in BACKWARD_GEOMETRIES]
+
+
+# --------------------------------------------------------------------------- hidden cases
+
+# Ranges of the hidden cases. Momentum stays below 0.5, where a reversed momentum would
+# give the right answer; a large eps comes with a nearly constant feature, as in public.
+MOMENTUM = (0.05, 0.45)
+EPS_EXPONENT = (-6.0, -3.0)
+LARGE_EPS = (0.05, 0.3)
+
+
+class _RandomGeometry:
+    """Random sizes, momentum and eps for the hidden cases, all drawn from one Generator."""
+
+    def __init__(self, rng: np.random.Generator):
+        self.rng = rng
+
+    def size(self, low: int, high: int) -> int:
+        return int(self.rng.integers(low, high + 1))
+
+    def momentum(self) -> float:
+        return round(float(self.rng.uniform(*MOMENTUM)), 2)
+
+    def eps(self) -> float:
+        return float(f"{10 ** self.rng.uniform(*EPS_EXPONENT):.2g}")
+
+    def large_eps(self) -> float:
+        return round(float(self.rng.uniform(*LARGE_EPS)), 2)
+
+    def matrix(self, n=(3, 10), d=(2, 6)) -> Tuple[int, int]:
+        return self.size(*n), self.size(*d)
+
+    def image(self, n=(2, 3), c=(2, 4)) -> Tuple[int, int, int, int]:
+        return self.size(*n), self.size(*c), self.size(2, 5), self.size(2, 6)
+
+
+def batch_norm_forward_hidden_cases(rng: np.random.Generator) -> List[Case]:
+    """Eight random cases, one of the kind of each public case (with its hint), from ``rng``.
+
+    Random (N, D) and (N, C, H, W) shapes (N = 2, N = D, N = 1 and C = 1 among them),
+    momentum in [0.05, 0.45], eps from 1e-6 to 1e-3 (one case 0.05 to 0.3 with a nearly
+    constant feature), fresh or random running statistics, random data, gamma and beta.
+    """
+    r = _RandomGeometry(rng)
+    square = r.size(3, 6)
+    # (name, shape, momentum, eps, fresh running statistics, small channel), in the order
+    # of FORWARD_GEOMETRIES
+    mirrors = [
+        ("(N, D) = {shape}, momentum {momentum:g}, fresh running statistics", r.matrix(),
+         r.momentum(), r.eps(), True, False),
+        ("(N, D) = {shape}, momentum {momentum:g}, running statistics already set",
+         r.matrix(), r.momentum(), r.eps(), False, False),
+        ("(N, D) = {shape}, momentum {momentum:g}: the smallest batch, m/(m-1) = 2",
+         r.matrix(n=(2, 2)), r.momentum(), r.eps(), False, False),
+        ("(N, D) = {shape}, momentum {momentum:g}: square, so wrong axes keep the shape",
+         (square, square), r.momentum(), r.eps(), False, False),
+        ("(N, C, H, W) = {shape}, momentum {momentum:g}", r.image(), r.momentum(), r.eps(),
+         False, False),
+        ("(N, C, H, W) = {shape}, momentum {momentum:g}: batch of one image",
+         r.image(n=(1, 1)), r.momentum(), r.eps(), False, False),
+        ("(N, C, H, W) = {shape}, momentum {momentum:g}: one channel", r.image(c=(1, 1)),
+         r.momentum(), r.eps(), True, False),
+        ("(N, D) = {shape}, eps = {eps:g}, a nearly constant feature", r.matrix(),
+         r.momentum(), r.large_eps(), False, True),
+    ]
+    return [_forward_case(rng, "hidden: " + name.format(shape=shape, momentum=momentum, eps=eps),
+                          shape, momentum, eps, fresh, small, public[-1])
+            for (name, shape, momentum, eps, fresh, small), public
+            in zip(mirrors, FORWARD_GEOMETRIES)]
+
+
+def batch_norm_backward_hidden_cases(rng: np.random.Generator) -> List[Case]:
+    """Six random cases, one of the kind of each public case (with its hint), from ``rng``.
+
+    Random (N, D) and (N, C, H, W) shapes (N = 2, N = D and N = 1 among them), eps from
+    1e-6 to 1e-3 (one case 0.05 to 0.3 with a nearly constant feature), random data, gamma
+    and upstream gradient.
+    """
+    r = _RandomGeometry(rng)
+    square = r.size(3, 6)
+    # (name, shape, eps, small channel), in the order of BACKWARD_GEOMETRIES
+    mirrors = [
+        ("(N, D) = {shape}", r.matrix(), r.eps(), False),
+        ("(N, D) = {shape}: the smallest batch", r.matrix(n=(2, 2)), r.eps(), False),
+        ("(N, D) = {shape}: square", (square, square), r.eps(), False),
+        ("(N, C, H, W) = {shape}", r.image(), r.eps(), False),
+        ("(N, C, H, W) = {shape}: batch of one image", r.image(n=(1, 1)), r.eps(), False),
+        ("(N, D) = {shape}, eps = {eps:g}, a nearly constant feature", r.matrix(),
+         r.large_eps(), True),
+    ]
+    return [_backward_case(rng, "hidden: " + name.format(shape=shape, eps=eps), shape, eps,
+                           small, public[-1])
+            for (name, shape, eps, small), public in zip(mirrors, BACKWARD_GEOMETRIES)]
 
 
 # --------------------------------------------------------------------------- wrong variants
@@ -380,24 +481,32 @@ def _diagnose_backward(case: Case, got) -> Optional[str]:
 # --------------------------------------------------------------------------- checks
 
 
-def check_batch_norm_forward(student_fn: Callable) -> CheckResult:
+def check_batch_norm_forward(student_fn: Callable, *,
+                             cases: Optional[Sequence[Case]] = None) -> CheckResult:
     """Check ``student_fn(x, gamma, beta, running_mean, running_var, momentum, eps)``.
 
     The function computes training-mode batch norm of x (N, D) or (N, C, H, W) and returns
     ``(out, new_running_mean, new_running_var)`` without modifying its arguments; see the
     module docstring for the formulas. The oracle is torch.nn.functional.batch_norm in
     float64. Prints one PASS/FAIL line per case and a summary; never raises.
+    ``cases``: run these instead of the public cases (e.g. a grader's
+    ``batch_norm_forward_hidden_cases(rng)``).
     """
-    return run_check(student_fn, batch_norm_forward_cases(), title="batch_norm_forward",
+    cases = batch_norm_forward_cases() if cases is None else cases
+    return run_check(student_fn, cases, title="batch_norm_forward",
                      diagnose=_diagnose_forward)
 
 
-def check_batch_norm_backward(student_fn: Callable) -> CheckResult:
+def check_batch_norm_backward(student_fn: Callable, *,
+                              cases: Optional[Sequence[Case]] = None) -> CheckResult:
     """Check ``student_fn(dout, x, gamma, eps) -> (dx, dgamma, dbeta)``, training mode.
 
     dx has the shape of x (N, D) or (N, C, H, W); dgamma and dbeta have shape (C,). The
     oracle is torch autograd through torch.nn.functional.batch_norm in float64. Prints one
     PASS/FAIL line per case and a summary; never raises.
+    ``cases``: run these instead of the public cases (e.g. a grader's
+    ``batch_norm_backward_hidden_cases(rng)``).
     """
-    return run_check(student_fn, batch_norm_backward_cases(), title="batch_norm_backward",
+    cases = batch_norm_backward_cases() if cases is None else cases
+    return run_check(student_fn, cases, title="batch_norm_backward",
                      diagnose=_diagnose_backward)

@@ -27,6 +27,11 @@ single-step case, torch runs on a recorded sequence of random gradients, its sta
 t - 1 steps becomes the case's input and its state after step t the answer. The last case
 of every check iterates the student's function for 150 steps on the Rosenbrock function
 from (-1.2, 1) and compares the whole path with the one ``torch.optim`` takes.
+
+An instructor's grader also runs each check on hidden cases, e.g.
+``check_adam_step(fn, cases=adam_step_hidden_cases(rng))``: single steps with random
+shapes, step numbers t and hyperparameters, and a trajectory from a random start with
+random hyperparameters, expected from ``torch.optim`` in the same way.
 """
 
 from __future__ import annotations
@@ -208,28 +213,205 @@ def _single_step_settings(name: str):
     ]
 
 
+def _settings_text(hyper: Dict[str, float]) -> str:
+    return ", ".join(f"{k}={v:g}" for k, v in hyper.items())
+
+
+def _single_step_case(ex: _Exercise, rng: np.random.Generator, case_name: str, shape,
+                      t: int, scale, hyper: Dict[str, float]) -> Case:
+    """A case for step ``t`` of a torch.optim run on random gradients (w and g of ``shape``).
+
+    ``scale``: None, a number or an array broadcast against ``shape``, multiplying the
+    standard normal gradients. Draws w0, then the t gradients, from ``rng``.
+    """
+    w0 = rng.standard_normal(shape)
+    grads = [rng.standard_normal(shape) * (1.0 if scale is None else scale) for _ in range(t)]
+    history = torch_optimizer_run(ex.name, w0, grads, **hyper)
+    (w, state), (w_new, state_new) = history[t - 1], history[t]
+    args = ex.args(w, grads[t - 1], state, t, hyper)
+    return Case(case_name, args, (w_new, *state_new), output_names=ex.output_names)
+
+
+def _trajectory_case(ex: _Exercise, case_name: str, spec: Trajectory,
+                     path: Optional[np.ndarray] = None) -> Case:
+    """A trajectory case; ``path`` is torch.optim's (computed here when not given)."""
+    if path is None:
+        path = torch_rosenbrock_path(ex.name, spec.steps, spec.start, **dict(spec.hyper))
+    return Case(case_name, (spec,), path)
+
+
 def optimizer_cases(name: str, seed: int = 0) -> List[Case]:
     """The public cases of the exercise ``name`` (e.g. "adam_step"); the last is a trajectory."""
     ex = EXERCISES[name]
     rng = np.random.default_rng(seed)
-    cases = []
-    for case_name, shape, t, scale, hyper in _single_step_settings(name):
-        w0 = rng.standard_normal(shape)
-        grads = [rng.standard_normal(shape) * (1.0 if scale is None else scale)
-                 for _ in range(t)]
-        history = torch_optimizer_run(name, w0, grads, **hyper)
-        (w, state), (w_new, state_new) = history[t - 1], history[t]
-        args = ex.args(w, grads[t - 1], state, t, hyper)
-        cases.append(Case(case_name, args, (w_new, *state_new),
-                          output_names=ex.output_names))
+    cases = [_single_step_case(ex, rng, *setting) for setting in _single_step_settings(name)]
     hyper = ex.trajectory_hyper
     spec = Trajectory(TRAJECTORY_STEPS, TRAJECTORY_START, tuple(hyper.items()))
-    settings = ", ".join(f"{k}={v:g}" for k, v in hyper.items())
     # the start, TRAJECTORY_START, is in the module docstring: the name must fit one line
-    cases.append(Case(f"{TRAJECTORY_STEPS} Rosenbrock steps ({settings}) "
-                      f"vs torch.optim.{ex.torch_name}", (spec,),
-                      torch_rosenbrock_path(name, **hyper)))
+    cases.append(_trajectory_case(ex, f"{TRAJECTORY_STEPS} Rosenbrock steps "
+                                      f"({_settings_text(hyper)}) vs torch.optim."
+                                      f"{ex.torch_name}", spec))
     return cases
+
+
+# --------------------------------------------------------------------------- hidden cases
+
+# Hyperparameter ranges of the hidden cases, (kind, low, high) per argument: "log" draws
+# log-uniformly (rounded to 3 significant digits), "decay" uniformly a factor below 1 such
+# as a momentum, alpha, rho or beta (its distance to 1 rounded to 2 significant digits).
+# Single steps take wide ranges; trajectories narrower ones, where the path on the
+# Rosenbrock function stays finite and well conditioned.
+STEP_RANGES: Dict[str, Dict[str, Tuple[str, float, float]]] = {
+    "momentum_step": dict(lr=("log", 0.01, 0.5), momentum=("decay", 0.5, 0.95)),
+    "nesterov_step": dict(lr=("log", 0.01, 0.5), momentum=("decay", 0.5, 0.95)),
+    "adagrad_step": dict(lr=("log", 0.01, 0.5), eps=("log", 1e-10, 1e-7)),
+    "rmsprop_step": dict(lr=("log", 1e-3, 0.1), alpha=("decay", 0.8, 0.999),
+                         eps=("log", 1e-9, 1e-6)),
+    "adadelta_step": dict(lr=("log", 0.1, 2.0), rho=("decay", 0.8, 0.99),
+                          eps=("log", 1e-7, 1e-5)),
+    "adam_step": dict(lr=("log", 1e-3, 0.1), beta1=("decay", 0.8, 0.95),
+                      beta2=("decay", 0.99, 0.9999), eps=("log", 1e-9, 1e-7)),
+}
+TRAJECTORY_RANGES: Dict[str, Dict[str, Tuple[str, float, float]]] = {
+    "momentum_step": dict(lr=("log", 2e-4, 1e-3), momentum=("decay", 0.8, 0.95)),
+    "nesterov_step": dict(lr=("log", 2e-4, 1e-3), momentum=("decay", 0.8, 0.95)),
+    "adagrad_step": dict(lr=("log", 0.1, 0.8), eps=("log", 1e-10, 1e-8)),
+    "rmsprop_step": dict(lr=("log", 2e-3, 0.02), alpha=("decay", 0.9, 0.999),
+                         eps=("log", 1e-9, 1e-7)),
+    "adadelta_step": dict(lr=("log", 0.5, 2.0), rho=("decay", 0.8, 0.95),
+                          eps=("log", 1e-7, 1e-5)),
+    "adam_step": dict(lr=("log", 0.01, 0.1), beta1=("decay", 0.8, 0.95),
+                      beta2=("decay", 0.99, 0.9999), eps=("log", 1e-9, 1e-7)),
+}
+# A large eps next to small gradients (the case where eps's place matters), as in public.
+LARGE_EPS = (0.05, 0.3)
+SMALL_GRADIENTS = (0.003, 0.03)
+# Trajectories: start in this box, take a number of steps in this range.
+START_BOX = ((-1.5, 1.5), (-0.5, 2.0))
+STEP_COUNTS = (100, 150)
+# A trajectory is kept when moving its start by START_NUDGE moves no later point by more
+# than START_NUDGE * MAX_AMPLIFICATION: rounding differences between a correct NumPy step
+# and torch's then stay far below the check's tolerance. Draws that fail are redrawn.
+START_NUDGE = 1e-10
+MAX_AMPLIFICATION = 100.0
+MAX_DRAWS = 50
+
+
+def _significant(value: float, digits: int) -> float:
+    return float(f"{value:.{digits}g}")
+
+
+def _random_hyper(rng: np.random.Generator,
+                 ranges: Dict[str, Tuple[str, float, float]]) -> Dict[str, float]:
+    """One value per hyperparameter from ``ranges`` (see STEP_RANGES), in their order."""
+    hyper = {}
+    for arg, (kind, low, high) in ranges.items():
+        if kind == "log":
+            hyper[arg] = _significant(10 ** rng.uniform(np.log10(low), np.log10(high)), 3)
+        else:  # the outer rounding makes 1 - 0.42 print as 0.58, not 0.5800000000000001
+            hyper[arg] = _significant(1.0 - _significant(1.0 - rng.uniform(low, high), 2), 12)
+    return hyper
+
+
+def _hidden_step_settings(name: str, rng: np.random.Generator):
+    """The hidden analogues of :func:`_single_step_settings`, with random everything."""
+    def hyper():
+        return _random_hyper(rng, STEP_RANGES[name])
+
+    def size(low, high):
+        return int(rng.integers(low, high + 1))
+
+    first_shape, matrix_shape, spread = (size(2, 8),), (size(2, 4), size(2, 5)), size(3, 5)
+    if name in ("momentum_step", "nesterov_step"):
+        special = ("a small momentum, step {t}, w {shape}", (size(2, 4),),
+                   size(2, 5), None, {"lr": _significant(rng.uniform(0.1, 0.5), 3),
+                                      "momentum": _significant(rng.uniform(0.3, 0.6), 2)})
+    else:
+        eps = _significant(rng.uniform(*LARGE_EPS), 2)
+        special = ("large eps with small gradients, step {t}, w {shape}", (size(2, 6),),
+                   size(2, 5), _significant(rng.uniform(*SMALL_GRADIENTS), 2),
+                   {**hyper(), "eps": eps})
+    settings = [
+        ("first step from a zero state (t = 1), w {shape}", first_shape, 1, None, hyper()),
+        ("step {t} of a run, 2-D w {shape}", matrix_shape, size(2, 8), None, hyper()),
+        special,
+        ("one parameter, step {t}, w {shape}", (1,), size(8, 15), None, hyper()),
+        ("gradients of very different sizes per element, step {t}, w {shape}", (spread,),
+         size(2, 8), 10.0 ** rng.uniform(-3.0, 3.0, spread), hyper()),
+    ]
+    return [(f"hidden: {text.format(t=t, shape=shape)}, {_settings_text(h)}", shape, t,
+             scale, h) for text, shape, t, scale, h in settings]
+
+
+def _well_conditioned(name: str, spec: Trajectory, path: np.ndarray) -> bool:
+    """Whether ``path`` stays finite and bounded, moves, and is insensitive to rounding."""
+    if not np.all(np.isfinite(path)) or np.max(np.abs(path)) > 10.0:
+        return False
+    if np.linalg.norm(path[-1] - path[0]) < 0.05:
+        return False
+    nudged = torch_rosenbrock_path(name, spec.steps,
+                                   tuple(np.add(spec.start, START_NUDGE)), **dict(spec.hyper))
+    return bool(np.max(np.abs(nudged - path)) <= START_NUDGE * MAX_AMPLIFICATION)
+
+
+def _hidden_trajectory_case(ex: _Exercise, rng: np.random.Generator) -> Case:
+    """A trajectory from a random start with random hyperparameters, redrawn until well
+    conditioned (see MAX_AMPLIFICATION)."""
+    for _ in range(MAX_DRAWS):
+        start = tuple(round(float(rng.uniform(low, high)), 2) for low, high in START_BOX)
+        hyper = _random_hyper(rng, TRAJECTORY_RANGES[ex.name])
+        steps = int(rng.integers(STEP_COUNTS[0], STEP_COUNTS[1] + 1))
+        spec = Trajectory(steps, start, tuple(hyper.items()))
+        path = torch_rosenbrock_path(ex.name, steps, start, **hyper)
+        if _well_conditioned(ex.name, spec, path):
+            name = (f"hidden: {steps} Rosenbrock steps from ({start[0]:g}, {start[1]:g}) "
+                    f"({_settings_text(hyper)}) vs torch.optim.{ex.torch_name}")
+            return _trajectory_case(ex, name, spec, path)
+    raise RuntimeError(f"{ex.name}: no well-conditioned trajectory in {MAX_DRAWS} draws")
+
+
+def optimizer_hidden_cases(name: str, rng: np.random.Generator) -> List[Case]:
+    """Hidden cases of the exercise ``name``: 5 random single steps and a random trajectory.
+
+    Everything is drawn from ``rng``: shapes, step numbers t, hyperparameters (ranges in
+    STEP_RANGES and TRAJECTORY_RANGES), gradients, the trajectory's start and length. The
+    single steps mirror the public ones (first step, a 2-D w, a small momentum or a large
+    eps with small gradients, one parameter, gradients of very different sizes).
+    """
+    ex = EXERCISES[name]
+    cases = [_single_step_case(ex, rng, *setting) for setting in _hidden_step_settings(name, rng)]
+    cases.append(_hidden_trajectory_case(ex, rng))
+    return cases
+
+
+def momentum_step_hidden_cases(rng: np.random.Generator) -> List[Case]:
+    """Hidden cases of ``momentum_step`` (see :func:`optimizer_hidden_cases`)."""
+    return optimizer_hidden_cases("momentum_step", rng)
+
+
+def nesterov_step_hidden_cases(rng: np.random.Generator) -> List[Case]:
+    """Hidden cases of ``nesterov_step`` (see :func:`optimizer_hidden_cases`)."""
+    return optimizer_hidden_cases("nesterov_step", rng)
+
+
+def adagrad_step_hidden_cases(rng: np.random.Generator) -> List[Case]:
+    """Hidden cases of ``adagrad_step`` (see :func:`optimizer_hidden_cases`)."""
+    return optimizer_hidden_cases("adagrad_step", rng)
+
+
+def rmsprop_step_hidden_cases(rng: np.random.Generator) -> List[Case]:
+    """Hidden cases of ``rmsprop_step`` (see :func:`optimizer_hidden_cases`)."""
+    return optimizer_hidden_cases("rmsprop_step", rng)
+
+
+def adadelta_step_hidden_cases(rng: np.random.Generator) -> List[Case]:
+    """Hidden cases of ``adadelta_step`` (see :func:`optimizer_hidden_cases`)."""
+    return optimizer_hidden_cases("adadelta_step", rng)
+
+
+def adam_step_hidden_cases(rng: np.random.Generator) -> List[Case]:
+    """Hidden cases of ``adam_step`` (see :func:`optimizer_hidden_cases`)."""
+    return optimizer_hidden_cases("adam_step", rng)
 
 
 # --------------------------------------------------------------------------- trajectories
@@ -555,69 +737,87 @@ def _compare(ex: _Exercise):
 # --------------------------------------------------------------------------- checks
 
 
-def _check(name: str, student_fn: Any) -> CheckResult:
+def _check(name: str, student_fn: Any, cases: Optional[Sequence[Case]]) -> CheckResult:
     ex = EXERCISES[name]
     fn = _dispatch(ex, student_fn) if callable(student_fn) else student_fn
-    return run_check(fn, optimizer_cases(name), title=name, rtol=RTOL, atol=ATOL,
-                     compare=_compare(ex))
+    cases = optimizer_cases(name) if cases is None else cases
+    return run_check(fn, cases, title=name, rtol=RTOL, atol=ATOL, compare=_compare(ex))
 
 
-def check_momentum_step(student_fn: Callable) -> CheckResult:
+def check_momentum_step(student_fn: Callable, *,
+                        cases: Optional[Sequence[Case]] = None) -> CheckResult:
     """Check ``student_fn(w, g, v, lr, momentum) -> (w_new, v_new)``; never raises.
 
     Torch's form of heavy-ball momentum: v_new = momentum v + g, w_new = w − lr v_new,
     checked against ``torch.optim.SGD(momentum=...)`` on single steps and on a 150-step
     Rosenbrock trajectory. Hints cover the EMA form with (1 − momentum), the step taken
     with the old buffer, Nesterov's step, lr inside the buffer, a wrong return order.
+    ``cases``: run these instead of the public cases (e.g. a grader's
+    ``momentum_step_hidden_cases(rng)``).
     """
-    return _check("momentum_step", student_fn)
+    return _check("momentum_step", student_fn, cases)
 
 
-def check_nesterov_step(student_fn: Callable) -> CheckResult:
+def check_nesterov_step(student_fn: Callable, *,
+                        cases: Optional[Sequence[Case]] = None) -> CheckResult:
     """Check ``student_fn(w, g, v, lr, momentum) -> (w_new, v_new)``; never raises.
 
     Torch's form of Nesterov momentum: v_new = momentum v + g,
     w_new = w − lr (g + momentum v_new), against ``torch.optim.SGD(nesterov=True)``.
     Hints cover the plain momentum update and the old buffer used in the step.
+    ``cases``: run these instead of the public cases (e.g. a grader's
+    ``nesterov_step_hidden_cases(rng)``).
     """
-    return _check("nesterov_step", student_fn)
+    return _check("nesterov_step", student_fn, cases)
 
 
-def check_adagrad_step(student_fn: Callable) -> CheckResult:
+def check_adagrad_step(student_fn: Callable, *,
+                       cases: Optional[Sequence[Case]] = None) -> CheckResult:
     """Check ``student_fn(w, g, s, lr, eps) -> (w_new, s_new)``; never raises.
 
     s_new = s + g², w_new = w − lr g / (sqrt(s_new) + eps), against ``torch.optim.Adagrad``.
     Hints cover summing g instead of g², eps inside the root, no running sum, no root.
+    ``cases``: run these instead of the public cases (e.g. a grader's
+    ``adagrad_step_hidden_cases(rng)``).
     """
-    return _check("adagrad_step", student_fn)
+    return _check("adagrad_step", student_fn, cases)
 
 
-def check_rmsprop_step(student_fn: Callable) -> CheckResult:
+def check_rmsprop_step(student_fn: Callable, *,
+                       cases: Optional[Sequence[Case]] = None) -> CheckResult:
     """Check ``student_fn(w, g, s, lr, alpha, eps) -> (w_new, s_new)``; never raises.
 
     s_new = α s + (1 − α) g², w_new = w − lr g / (sqrt(s_new) + eps), against
     ``torch.optim.RMSprop``. Hints cover a missing (1 − α), eps inside the root, the old
     average in the step, Adagrad's sum.
+    ``cases``: run these instead of the public cases (e.g. a grader's
+    ``rmsprop_step_hidden_cases(rng)``).
     """
-    return _check("rmsprop_step", student_fn)
+    return _check("rmsprop_step", student_fn, cases)
 
 
-def check_adadelta_step(student_fn: Callable) -> CheckResult:
+def check_adadelta_step(student_fn: Callable, *,
+                        cases: Optional[Sequence[Case]] = None) -> CheckResult:
     """Check ``student_fn(w, g, s, u, lr, rho, eps) -> (w_new, s_new, u_new)``; never raises.
 
     s_new = ρ s + (1 − ρ) g², d = sqrt(u + eps) / sqrt(s_new + eps) g,
     u_new = ρ u + (1 − ρ) d², w_new = w − lr d, against ``torch.optim.Adadelta``. Hints
     cover eps outside the roots, a missing lr, missing (1 − ρ), u averaging g² not d².
+    ``cases``: run these instead of the public cases (e.g. a grader's
+    ``adadelta_step_hidden_cases(rng)``).
     """
-    return _check("adadelta_step", student_fn)
+    return _check("adadelta_step", student_fn, cases)
 
 
-def check_adam_step(student_fn: Callable) -> CheckResult:
+def check_adam_step(student_fn: Callable, *,
+                    cases: Optional[Sequence[Case]] = None) -> CheckResult:
     """Check ``student_fn(w, g, m, v, t, lr, beta1, beta2, eps) -> (w_new, m_new, v_new)``.
 
     Never raises. t is the number of this update (1 for the first). Against
     ``torch.optim.Adam`` on single steps and a 150-step Rosenbrock trajectory. Hints cover
     a forgotten bias correction, t counted from 0 (or t + 1), eps inside the root, missing
     (1 − β) factors, a correction of only m or only v, and a wrong return order.
+    ``cases``: run these instead of the public cases (e.g. a grader's
+    ``adam_step_hidden_cases(rng)``).
     """
-    return _check("adam_step", student_fn)
+    return _check("adam_step", student_fn, cases)

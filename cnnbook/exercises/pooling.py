@@ -14,14 +14,19 @@ max-pooling example (hard-coded), ``torch.nn.functional.max_pool2d`` / ``avg_poo
 the forward passes, and torch autograd for the backward passes. When several entries of a
 window tie for the maximum, torch sends the whole gradient to the first of them in row-major
 order; only one dedicated case has ties.
+
+Each exercise NAME also has ``NAME_hidden_cases(rng)``: randomized cases of the same kinds
+(random sizes and hyperparameters, expected values from the same oracle) for an
+instructor's grader, which runs them with ``check_NAME(student_fn, cases=...)``.
 """
 
 from __future__ import annotations
 
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from cnnbook.exercises.conv_layer import draw, random_input_size
 from cnnbook.exercises.core import Case, CheckResult, run_check
 
 # The lecture's worked example (A. Avdiushenko, SPbU, 2022): a 4 x 4 input, 2 x 2 max pooling
@@ -192,6 +197,190 @@ def avg_pool2d_backward_cases(seed: int = 0) -> List[Case]:
     return _backward_cases("avg", seed)
 
 
+# --------------------------------------------------------------------------- hidden cases
+# Randomized cases for an instructor's grader, drawn from the grader's generator only: the
+# public cases' geometries with random sizes (2..22, at most a few hundred pixels), windows
+# (1..4, global ones up to 6) and strides (1..5).
+
+Geometry = Tuple[str, np.ndarray, int, int, str]  # (what, x, kernel_size, stride, hint)
+
+
+def _geometry_text(shape, k: int, s: int) -> str:
+    """E.g. "6x8, 2x2 window, stride 2 -> 3x4"."""
+    oh, ow = ((n - k) // s + 1 for n in shape)
+    return f"{shape[0]}x{shape[1]}, {k}x{k} window, stride {s} -> {oh}x{ow}"
+
+
+def _shared_maxima_positions(rng: np.random.Generator, shape, k: int, s: int, count: int):
+    """``count`` random pixels (S*m, S*q) with m, q >= 1: each lies in several windows when S < K."""
+    oh, ow = ((n - k) // s + 1 for n in shape)
+    return [(s * draw(rng, 1, oh - 1), s * draw(rng, 1, ow - 1)) for _ in range(count)]
+
+
+def _hidden_geometries(rng: np.random.Generator, backward: bool) -> List[Geometry]:
+    """The five random geometries of the forward and backward hidden cases.
+
+    Windows that tile the input (K = S, 2..3), a stride that does not divide H - K and
+    W - K, overlapping windows (K = 3..4, S = 2..K-1), a stride of 1 (K = 2..3), a stride
+    larger than the window (K = 1..3, S = K+1..K+2); 2..4 output rows and columns each.
+    x is standard normal; for the backward pass the overlapping cases get distinct large
+    values on pixels shared by several windows, so that those pixels are maxima of
+    several windows and collect their gradients.
+    """
+    def size(k: int, s: int, **options) -> Tuple[int, int]:
+        return tuple(random_input_size(rng, k, s, positions=(2, 4), **options) for _ in range(2))
+
+    def shared_maxima(x: np.ndarray, k: int, s: int, count: int) -> np.ndarray:
+        if not backward:
+            return x
+        return _plant_shared_maxima(x, _shared_maxima_positions(rng, x.shape, k, s, count))
+
+    tile = draw(rng, 2, 3)
+    uneven = draw(rng, 2, 3)
+    overlap = draw(rng, 3, 4)
+    overlap_stride = draw(rng, 2, overlap - 1)
+    slide = draw(rng, 2, 3)
+    gap = draw(rng, 1, 3)
+    gap_stride = draw(rng, gap + 1, gap + 2)
+    geometries = [
+        ("windows that tile the input", rng.standard_normal(size(tile, tile, leftover=False)),
+         tile, tile,
+         ("the window for output (i, j) covers rows i*S .. i*S + K - 1 and columns "
+          "j*S .. j*S + K - 1", "dx has the shape of x; each window gets the gradient of its output")),
+        ("stride that does not divide", rng.standard_normal(size(uneven, uneven, leftover=True)),
+         uneven, uneven,
+         ("the last rows and columns fit no whole window and are left out (floor)",
+          "pixels that belong to no window get zero gradient")),
+        ("overlapping windows", shared_maxima(rng.standard_normal(size(overlap, overlap_stride)),
+                                              overlap, overlap_stride, count=2),
+         overlap, overlap_stride,
+         ("windows overlap when the stride is smaller than the window",
+          "a pixel inside several windows collects the gradient of each of them: use +=")),
+        ("stride 1", shared_maxima(rng.standard_normal(size(slide, 1)), slide, 1, count=1),
+         slide, 1,
+         ("with stride 1 the window moves one pixel at a time",
+          "a pixel inside several windows collects the gradient of each of them: use +=")),
+        ("stride larger than the window", rng.standard_normal(size(gap, gap_stride)),
+         gap, gap_stride,
+         ("with a stride larger than the window some pixels belong to no window",
+          "pixels between the windows get zero gradient")),
+    ]
+    return [(what, x, k, s, hints[backward]) for what, x, k, s, hints in geometries]
+
+
+def _integer_input(rng: np.random.Generator, k: int, distinct: bool) -> np.ndarray:
+    """A random (K*a, K*b) float array of integers (a, b = 2..3): distinct ones (a shuffled
+    0..n-1) or small ones 0..9, which may repeat."""
+    shape = (k * draw(rng, 2, 3), k * draw(rng, 2, 3))
+    if distinct:
+        return rng.permutation(shape[0] * shape[1]).reshape(shape).astype(np.float64)
+    return rng.integers(0, 10, shape).astype(np.float64)
+
+
+def _tied_input(rng: np.random.Generator, k: int) -> np.ndarray:
+    """A random (K*a, K*b) integer-valued float array in which every K x K window of a
+    stride-K pooling has 2 or more entries tied for its maximum (at random places)."""
+    x = _integer_input(rng, k, distinct=False)
+    for _, _, rows, cols in _windows(x.shape, k, k):
+        window = x[rows, cols]  # a view: writing into it changes x
+        tied = rng.choice(k * k, size=draw(rng, 2, k * k), replace=False)
+        window.flat[tied] = window.max() + draw(rng, 1, 3)
+    return x
+
+
+def _integer_dout(rng: np.random.Generator, x: np.ndarray, k: int) -> np.ndarray:
+    """A random float array of integers 1..9 for the (H/K, W/K) output of a stride-K pooling."""
+    return rng.integers(1, 10, (x.shape[0] // k, x.shape[1] // k)).astype(np.float64)
+
+
+def _hidden_forward_cases(kind: str, rng: np.random.Generator) -> List[Case]:
+    reduction = "maximum" if kind == "max" else "mean"
+    geometries = _hidden_geometries(rng, backward=False)
+    k = draw(rng, 2, 3)
+    geometries.append(("integers", _integer_input(rng, k, distinct=False), k, k,
+                       f"each output is the {reduction} of its own K x K window"))
+    n = draw(rng, 2, 6)
+    geometries.append(("global pooling", rng.standard_normal((n, n)), n, n,
+                       f"one window covering everything: the {reduction} of the whole array"))
+    k = draw(rng, 2, 3)
+    s = draw(rng, 1, 3)
+    h, w = (random_input_size(rng, k, s, positions=(2, 4)) for _ in range(2))
+    if kind == "max":
+        geometries.append(("all negative", -0.5 - rng.random((h, w)), k, s,
+                           "every value here is negative: start each window's maximum from the "
+                           "window itself, not from 0"))
+    else:
+        geometries.append(("integer dtype (output must be float)",
+                           rng.integers(-9, 10, (h, w)), k, s,
+                           "averages of integers are fractions: create the output as a float array"))
+    return [Case(f"hidden: {what}, {_geometry_text(np.shape(x), k, s)}", (x, k, s),
+                 torch_pool2d(x, k, s, kind), hint)
+            for what, x, k, s, hint in geometries]
+
+
+def _hidden_backward_cases(kind: str, rng: np.random.Generator) -> List[Case]:
+    geometries = [(what, x, k, s, None, hint)
+                  for what, x, k, s, hint in _hidden_geometries(rng, backward=True)]
+    k = draw(rng, 2, 3)
+    x = _integer_input(rng, k, distinct=True)
+    geometries.append(("distinct integers, integer dout", x, k, k, _integer_dout(rng, x, k),
+                       "each output's gradient goes back into its own K x K window"))
+    if kind == "max":
+        k = draw(rng, 2, 3)
+        x = _tied_input(rng, k)
+        geometries.append(("ties: every window has several maxima", x, k, k,
+                           _integer_dout(rng, x, k), TIE_HINT))
+    else:
+        n = draw(rng, 2, 5)
+        geometries.append(("integer x, global window", rng.integers(-9, 10, (n, n)), n, n,
+                           rng.standard_normal((1, 1)),
+                           "dx must be a float array even when x holds integers (1/(K*K) of dout each)"))
+    cases = []
+    for what, x, k, s, dout, hint in geometries:
+        if dout is None:
+            dout = rng.standard_normal(torch_pool2d(x, k, s, kind).shape)
+        cases.append(Case(f"hidden: {what}, {_geometry_text(np.shape(x), k, s)}", (x, dout, k, s),
+                          torch_pool2d_grad(x, dout, k, s, kind), hint))
+    return cases
+
+
+def max_pool2d_hidden_cases(rng: np.random.Generator) -> List[Case]:
+    """Eight randomized ``max_pool2d`` cases for a grader, drawn from ``rng`` only.
+
+    The five random geometries of :func:`_hidden_geometries`, small integers (K = S), global
+    pooling of a random n x n array (n = 2..6) and an all-negative input; args (x, K, S).
+    """
+    return _hidden_forward_cases("max", rng)
+
+
+def avg_pool2d_hidden_cases(rng: np.random.Generator) -> List[Case]:
+    """Eight randomized ``avg_pool2d`` cases for a grader, drawn from ``rng`` only.
+
+    The five random geometries of :func:`_hidden_geometries`, small integers (K = S), global
+    pooling of a random n x n array (n = 2..6) and an int64 input; args (x, K, S).
+    """
+    return _hidden_forward_cases("avg", rng)
+
+
+def max_pool2d_backward_hidden_cases(rng: np.random.Generator) -> List[Case]:
+    """Seven randomized ``max_pool2d_backward`` cases for a grader, drawn from ``rng`` only.
+
+    The five random geometries of :func:`_hidden_geometries` (maxima shared by overlapping
+    windows), distinct integers with an integer dout (K = S), and a case in which every
+    window has tied maxima; args (x, dout, K, S). Only the tie case has ties.
+    """
+    return _hidden_backward_cases("max", rng)
+
+
+def avg_pool2d_backward_hidden_cases(rng: np.random.Generator) -> List[Case]:
+    """Seven randomized ``avg_pool2d_backward`` cases for a grader, drawn from ``rng`` only.
+
+    The five random geometries of :func:`_hidden_geometries`, distinct integers with an
+    integer dout (K = S), and an int64 x with a global window; args (x, dout, K, S).
+    """
+    return _hidden_backward_cases("avg", rng)
+
+
 # --------------------------------------------------------------------------- typical mistakes
 
 
@@ -320,45 +509,65 @@ def _without_last(shape, rows: bool, cols: bool) -> np.ndarray:
 # --------------------------------------------------------------------------- checks
 
 
-def check_max_pool2d(student_fn: Callable) -> CheckResult:
+def check_max_pool2d(student_fn: Callable, *,
+                     cases: Optional[Sequence[Case]] = None) -> CheckResult:
     """Check ``student_fn(x, kernel_size, stride)``, max pooling of an (H, W) array; never raises.
 
     Prints one PASS/FAIL line per case with hints for typical mistakes (wrong output size,
     window moved by 1 instead of the stride, average instead of maximum, a maximum started
     at 0, transposed output), and a summary line.
+
+    ``cases``: run these instead of the public ``max_pool2d_cases()`` (e.g. a grader's
+    ``max_pool2d_hidden_cases(rng)``).
     """
-    return run_check(student_fn, max_pool2d_cases(), title="max_pool2d",
+    cases = max_pool2d_cases() if cases is None else cases
+    return run_check(student_fn, cases, title="max_pool2d",
                      diagnose=lambda case, got: _diagnose_forward("max", case, got))
 
 
-def check_avg_pool2d(student_fn: Callable) -> CheckResult:
+def check_avg_pool2d(student_fn: Callable, *,
+                     cases: Optional[Sequence[Case]] = None) -> CheckResult:
     """Check ``student_fn(x, kernel_size, stride)``, average pooling of an (H, W) array; never raises.
 
     Hints cover a wrong output size, the sum instead of the mean, maximum instead of average,
     an integer output and a transposed output.
+
+    ``cases``: run these instead of the public ``avg_pool2d_cases()`` (e.g. a grader's
+    ``avg_pool2d_hidden_cases(rng)``).
     """
-    return run_check(student_fn, avg_pool2d_cases(), title="avg_pool2d",
+    cases = avg_pool2d_cases() if cases is None else cases
+    return run_check(student_fn, cases, title="avg_pool2d",
                      diagnose=lambda case, got: _diagnose_forward("avg", case, got))
 
 
-def check_max_pool2d_backward(student_fn: Callable) -> CheckResult:
+def check_max_pool2d_backward(student_fn: Callable, *,
+                              cases: Optional[Sequence[Case]] = None) -> CheckResult:
     """Check ``student_fn(x, dout, kernel_size, stride) -> dx`` for max pooling; never raises.
 
     The oracle is torch autograd. Hints cover overwriting instead of accumulating, the
     gradient sent to every tied maximum (or split, or to the last one), the average-pooling
     gradient, the shape of dout instead of x, a skipped last row of windows and a
     transposed answer.
+
+    ``cases``: run these instead of the public ``max_pool2d_backward_cases()`` (e.g. a grader's
+    ``max_pool2d_backward_hidden_cases(rng)``).
     """
-    return run_check(student_fn, max_pool2d_backward_cases(), title="max_pool2d_backward",
+    cases = max_pool2d_backward_cases() if cases is None else cases
+    return run_check(student_fn, cases, title="max_pool2d_backward",
                      diagnose=lambda case, got: _diagnose_backward("max", case, got))
 
 
-def check_avg_pool2d_backward(student_fn: Callable) -> CheckResult:
+def check_avg_pool2d_backward(student_fn: Callable, *,
+                              cases: Optional[Sequence[Case]] = None) -> CheckResult:
     """Check ``student_fn(x, dout, kernel_size, stride) -> dx`` for average pooling; never raises.
 
     The oracle is torch autograd. Hints cover overwriting instead of accumulating, a
     missing division by the window's area, the max-pooling gradient, the shape of dout
     instead of x, a skipped last row of windows and a transposed answer.
+
+    ``cases``: run these instead of the public ``avg_pool2d_backward_cases()`` (e.g. a grader's
+    ``avg_pool2d_backward_hidden_cases(rng)``).
     """
-    return run_check(student_fn, avg_pool2d_backward_cases(), title="avg_pool2d_backward",
+    cases = avg_pool2d_backward_cases() if cases is None else cases
+    return run_check(student_fn, cases, title="avg_pool2d_backward",
                      diagnose=lambda case, got: _diagnose_backward("avg", case, got))

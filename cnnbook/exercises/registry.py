@@ -60,7 +60,7 @@ def _entry(module, name: str, notebook: str, *, function: Optional[str] = None,
         name=name, function=function or name, notebook=notebook,
         check=getattr(module, f"check_{name}"),
         public_cases=public or getattr(module, f"{name}_cases"),
-        hidden_cases=getattr(module, f"{name}_hidden_cases", lambda rng: []),  # TEMP
+        hidden_cases=getattr(module, f"{name}_hidden_cases"),
         bans=FRAMEWORKS + tuple(bans))
 
 

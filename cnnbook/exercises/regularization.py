@@ -30,12 +30,16 @@ independent oracle can confirm:
 
 The backward check is deterministic: the expected dx comes from torch autograd of
 ``x * mask`` for a fixed mask.
+
+An instructor's grader also runs each check on hidden cases, e.g.
+``check_dropout_forward(fn, cases=dropout_forward_hidden_cases(rng))``: random shapes, p
+and seeds of the same kinds as the public cases, verified in the same way.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -56,6 +60,8 @@ RNG_HINT = ("draw the random numbers from the rng argument, e.g. rng.random(x.sh
             "from np.random, so that the same seed gives the same mask")
 P_ONE_HINT = ("p = 1 drops every element: return zeros for out and mask, without dividing "
               "by 1 - p = 0")
+EVAL_GRAD_HINT = "in eval mode the mask is all ones and dx = dout"
+P_ONE_GRAD_HINT = "nothing was kept, so no gradient flows back"
 REUSE_HINT = ("return the mask you multiplied x by: out must equal x * mask exactly (draw "
               "the mask once and use it for both)")
 
@@ -124,27 +130,127 @@ def dropout_forward_cases(seed: int = 0) -> List[Case]:
     ]
 
 
+def _random_mask(rng: np.random.Generator, shape, p: float) -> np.ndarray:
+    """An inverted-dropout mask of ``shape``: 1 / (1 - p) with probability 1 - p, else 0."""
+    return (rng.random(shape) >= p) / (1.0 - p)
+
+
+def _backward_case(name: str, dout: np.ndarray, mask: np.ndarray, hint: str) -> Case:
+    return Case(name, (dout, mask), torch_dropout_grad(dout, mask), hint)
+
+
 def dropout_backward_cases(seed: int = 0) -> List[Case]:
     """The cases of ``dropout_backward``: args (dout, mask); expected dx by torch autograd."""
     rng = np.random.default_rng(seed)
-
-    def mask(shape, p):
-        return (rng.random(shape) >= p) / (1.0 - p)
-
     geometries = [
-        ("p = 0.5, 4 x 6", rng.standard_normal((4, 6)), mask((4, 6), 0.5),
+        ("p = 0.5, 4 x 6", rng.standard_normal((4, 6)), _random_mask(rng, (4, 6), 0.5),
          "dx = dout * mask: the gradient passes through kept elements, scaled like them"),
         ("p = 0.2, (N, C, H, W) = (2, 3, 4, 5)", rng.standard_normal((2, 3, 4, 5)),
-         mask((2, 3, 4, 5), 0.2), "dx has the shape of dout and of the mask"),
-        ("p = 0.75, batch of 1: (1, 10)", rng.standard_normal((1, 10)), mask((1, 10), 0.75),
+         _random_mask(rng, (2, 3, 4, 5), 0.2), "dx has the shape of dout and of the mask"),
+        ("p = 0.75, batch of 1: (1, 10)", rng.standard_normal((1, 10)),
+         _random_mask(rng, (1, 10), 0.75),
          "kept elements are scaled by 1 / (1 - 0.75) = 4, and so is their gradient"),
         ("eval mode: mask of ones", rng.standard_normal((3, 4)), np.ones((3, 4)),
-         "in eval mode the mask is all ones and dx = dout"),
+         EVAL_GRAD_HINT),
         ("p = 1: mask of zeros", rng.standard_normal((2, 5)), np.zeros((2, 5)),
-         "nothing was kept, so no gradient flows back"),
+         P_ONE_GRAD_HINT),
     ]
-    return [Case(name, (dout, m), torch_dropout_grad(dout, m), hint)
-            for name, dout, m, hint in geometries]
+    return [_backward_case(*geometry) for geometry in geometries]
+
+
+# --------------------------------------------------------------------------- hidden cases
+
+# Training cases of the hidden forward check draw p from these ranges (one case each):
+# low, around a half, and high, so that keeping with probability p instead of 1 - p lands
+# outside the band for two of them. Their inputs have a few thousand elements.
+P_RANGES = ((0.1, 0.35), (0.4, 0.6), (0.65, 0.85))
+
+
+def _random_p(rng: np.random.Generator, low: float, high: float) -> float:
+    return round(float(rng.uniform(low, high)), 2)
+
+
+def _size(rng: np.random.Generator, low: int, high: int) -> int:
+    return int(rng.integers(low, high + 1))
+
+
+def _seed(rng: np.random.Generator) -> int:
+    """A seed for the Generator the student's function receives."""
+    return int(rng.integers(0, 2 ** 31))
+
+
+def _small_shape(rng: np.random.Generator) -> Tuple[int, int]:
+    return _size(rng, 2, 6), _size(rng, 2, 7)
+
+
+def dropout_forward_hidden_cases(rng: np.random.Generator) -> List[Case]:
+    """Seven random cases of the kinds of the public ones, drawn from ``rng`` only.
+
+    Three training cases (a 2-D input, an (N, C, H, W) input and a batch of one, 1200 to
+    7200 positive elements each, p low, near 1/2 and high; see P_RANGES), eval mode, p = 0,
+    p = 1 and the same-seed case, each with a random shape, p and seed.
+    """
+    low, middle, high = (_random_p(rng, *bounds) for bounds in P_RANGES)
+    matrix = (_size(rng, 40, 80), _size(rng, 50, 90))
+    images = (_size(rng, 4, 8), _size(rng, 3, 4), _size(rng, 10, 14), _size(rng, 10, 14))
+    row = (1, _size(rng, 3000, 6000))
+    eval_p, seed_p = _random_p(rng, 0.1, 0.9), _random_p(rng, 0.3, 0.7)
+    settings = [
+        # (name, shape, p, training, what is checked, hint)
+        (f"training, p = {low:g}, {matrix[0]} x {matrix[1]} input", matrix, low, True,
+         "train", "keep each element with probability 1 - p and scale it by 1 / (1 - p)"),
+        (f"training, p = {middle:g}, (N, C, H, W) = {images}", images, middle, True, "train",
+         "the mask has the shape of x, any number of dimensions"),
+        (f"training, p = {high:g}, batch of 1: {row}", row, high, True, "train",
+         f"with p = {high:g} only a fraction {1 - high:.2g} of the elements survives, "
+         f"scaled by 1 / (1 - p) = {1 / (1 - high):.3g}"),
+        (f"eval mode, p = {eval_p:g}: the identity", _small_shape(rng), eval_p, False, "eval",
+         EVAL_HINT),
+        ("training, p = 0: nothing is dropped", _small_shape(rng), 0.0, True, "p0",
+         "with p = 0 every element is kept and the scale is 1"),
+        ("training, p = 1: everything is dropped", _small_shape(rng), 1.0, True, "p1",
+         P_ONE_HINT),
+        (f"same seed -> same mask, other seed -> other mask, p = {seed_p:g}",
+         (_size(rng, 20, 50), _size(rng, 20, 50)), seed_p, True, "seed", RNG_HINT),
+    ]
+    cases = []
+    for name, shape, p, training, kind, hint in settings:
+        # positive inputs for the training cases, so that a mean shift cannot cancel out
+        x = 0.5 + rng.random(shape) if kind == "train" else rng.standard_normal(shape)
+        cases.append(Case(f"hidden: {name}", (x, p, training, _seed(rng)),
+                          ForwardCase(kind, p), hint))
+    return cases
+
+
+def dropout_backward_hidden_cases(rng: np.random.Generator) -> List[Case]:
+    """Five random cases of the kinds of the public ones, drawn from ``rng`` only.
+
+    Masks with random p in [0.1, 0.8] on a 2-D, an (N, C, H, W) and a batch-of-one shape,
+    a mask of ones (eval mode) and one of zeros (p = 1); random shapes and upstream
+    gradients.
+    """
+    matrix = _small_shape(rng)
+    images = (_size(rng, 1, 3), _size(rng, 2, 4), _size(rng, 2, 5), _size(rng, 2, 5))
+    row = (1, _size(rng, 8, 20))
+    p_matrix, p_images, p_row = (_random_p(rng, 0.1, 0.8) for _ in range(3))
+    ones, zeros = _small_shape(rng), _small_shape(rng)
+    geometries = [
+        (f"p = {p_matrix:g}, {matrix[0]} x {matrix[1]}", rng.standard_normal(matrix),
+         _random_mask(rng, matrix, p_matrix),
+         "dx = dout * mask: the gradient passes through kept elements, scaled like them"),
+        (f"p = {p_images:g}, (N, C, H, W) = {images}", rng.standard_normal(images),
+         _random_mask(rng, images, p_images), "dx has the shape of dout and of the mask"),
+        (f"p = {p_row:g}, batch of 1: {row}", rng.standard_normal(row),
+         _random_mask(rng, row, p_row),
+         f"kept elements are scaled by 1 / (1 - {p_row:g}) = {1 / (1 - p_row):.3g}, and so "
+         "is their gradient"),
+        (f"eval mode: mask of ones, {ones[0]} x {ones[1]}", rng.standard_normal(ones),
+         np.ones(ones), EVAL_GRAD_HINT),
+        (f"p = 1: mask of zeros, {zeros[0]} x {zeros[1]}", rng.standard_normal(zeros),
+         np.zeros(zeros), P_ONE_GRAD_HINT),
+    ]
+    return [_backward_case(f"hidden: {name}", dout, mask, hint)
+            for name, dout, mask, hint in geometries]
 
 
 # --------------------------------------------------------------------------- forward comparison
@@ -301,7 +407,8 @@ def _diagnose_backward(case: Case, got: np.ndarray) -> Optional[str]:
 # --------------------------------------------------------------------------- checks
 
 
-def check_dropout_forward(student_fn: Callable) -> CheckResult:
+def check_dropout_forward(student_fn: Callable, *,
+                          cases: Optional[Sequence[Case]] = None) -> CheckResult:
     """Check ``student_fn(x, p, training, rng) -> (out, mask)``, inverted dropout; never raises.
 
     Verifies the properties listed in the module docstring (mask values, out = x * mask,
@@ -309,17 +416,25 @@ def check_dropout_forward(student_fn: Callable) -> CheckResult:
     torch, reproducibility with a seed) and prints hints for the typical mistakes: no
     1 / (1 - p) scaling, scaling in eval mode, keeping with probability p, returning a mask
     other than the one used, the global np.random, a division by zero at p = 1.
+    ``cases``: run these instead of the public cases (e.g. a grader's
+    ``dropout_forward_hidden_cases(rng)``); their arguments are (x, p, training, seed),
+    and the student's function receives ``np.random.default_rng(seed)``.
     """
     fn = _with_rng(student_fn) if callable(student_fn) else student_fn
-    return run_check(fn, dropout_forward_cases(), title="dropout_forward",
+    cases = dropout_forward_cases() if cases is None else cases
+    return run_check(fn, cases, title="dropout_forward",
                      compare=lambda case, got: _compare_forward(student_fn, case, got))
 
 
-def check_dropout_backward(student_fn: Callable) -> CheckResult:
+def check_dropout_backward(student_fn: Callable, *,
+                           cases: Optional[Sequence[Case]] = None) -> CheckResult:
     """Check ``student_fn(dout, mask) -> dx`` for inverted dropout; never raises.
 
     The oracle is torch autograd of x * mask. Hints cover ignoring the mask, returning the
     mask alone, forgetting that kept gradients are scaled too, and a freshly drawn mask.
+    ``cases``: run these instead of the public cases (e.g. a grader's
+    ``dropout_backward_hidden_cases(rng)``).
     """
-    return run_check(student_fn, dropout_backward_cases(), title="dropout_backward",
+    cases = dropout_backward_cases() if cases is None else cases
+    return run_check(student_fn, cases, title="dropout_backward",
                      diagnose=_diagnose_backward)
