@@ -5,9 +5,6 @@ naive formula that overflows included) with the hint that names the mistake, nev
 raise, and keep its output compact.
 """
 
-import functools
-import pickle
-
 import numpy as np
 import pytest
 import torch
@@ -21,7 +18,14 @@ from cnnbook.exercises.activations import (
     sigmoid_and_grad_hidden_cases,
 )
 from cnnbook.exercises.core import CheckResult
-from harness import assert_fails_with_hint
+from harness import (
+    assert_fails_with_hint,
+    assert_hidden_cases_depend_on_the_rng_only,
+    assert_memorised_answers_fail_hidden_cases,
+    assert_reference_passes_hidden_cases,
+    memorising_cheat,
+    seeded_cases,
+)
 
 # ---------------------------------------------------------------------- reference solutions
 
@@ -287,54 +291,28 @@ HIDDEN_TEXT = {
 }
 
 
-@functools.lru_cache(maxsize=None)
-def hidden(name, seed):
-    return tuple(HIDDEN[name](np.random.default_rng(seed)))
-
-
-def fingerprints(cases):
-    """One bytes value per case, equal exactly when name, inputs and answer are equal."""
-    return [pickle.dumps((c.name, c.args, c.expected)) for c in cases]
+hidden = seeded_cases(HIDDEN)
 
 
 def memorizer(name):
     """Returns the public answers for the public inputs (looked up by x), and otherwise
     the sigmoid's values at x = 0 for every element."""
-    table = [(case.args[0], case.expected) for case in CHECKS[name][2]()]
-
-    def memorized(x, *rest):
-        for key, answer in table:
-            if key.shape == x.shape and np.array_equal(key, x):
-                return tuple(a.copy() for a in answer)
-        return np.full_like(x, 0.5), np.full_like(x, 0.25)
-
-    return memorized
+    return memorising_cheat([(case.args[0], case.expected) for case in CHECKS[name][2]()],
+                            lambda x, *rest: (np.full_like(x, 0.5), np.full_like(x, 0.25)),
+                            key=lambda x, *rest: x)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("name", list(CHECKS))
 def test_reference_passes_the_hidden_cases(capsys, name, seed):
-    check, reference, _ = CHECKS[name]
-    cases = hidden(name, seed)
-    result = check(reference, cases=list(cases))
-    out = capsys.readouterr().out
-    assert 5 <= len(cases) <= 8
-    assert result.all_passed and result.total == len(cases)
-    assert out.count("PASS  hidden: ") == len(cases)
-    assert f"{name}: {len(cases)}/{len(cases)} cases passed" in out
+    check, reference = CHECKS[name][:2]
+    assert_reference_passes_hidden_cases(check, reference, hidden(name, seed), name,
+                                         lambda: capsys.readouterr().out)
 
 
 @pytest.mark.parametrize("name", list(CHECKS))
 def test_hidden_cases_depend_on_the_rng_only(name):
-    np.random.seed(0)
-    global_state = np.random.get_state()[1].copy()
-    first = HIDDEN[name](np.random.default_rng(SEEDS[0]))
-    np.random.seed(1)  # the global generator plays no part
-    assert fingerprints(first) == fingerprints(HIDDEN[name](np.random.default_rng(SEEDS[0])))
-    np.random.seed(0)
-    other = HIDDEN[name](np.random.default_rng(SEEDS[1]))
-    assert np.array_equal(np.random.get_state()[1], global_state)
-    assert not any(pickle.dumps(a.args) == pickle.dumps(b.args) for a, b in zip(first, other))
+    assert_hidden_cases_depend_on_the_rng_only(HIDDEN[name], SEEDS[:2])
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -418,8 +396,6 @@ def test_overflow_fails_only_the_large_hidden_cases(capsys):
 
 @pytest.mark.parametrize("name", list(CHECKS))
 def test_memorized_public_answers_fail_the_hidden_cases(capsys, name):
-    check, _, _ = CHECKS[name]
-    assert check(memorizer(name)).all_passed
-    for seed in SEEDS:
-        assert check(memorizer(name), cases=list(hidden(name, seed))).passed == 0
+    assert_memorised_answers_fail_hidden_cases(CHECKS[name][0], memorizer(name),
+                                               [hidden(name, seed) for seed in SEEDS])
     capsys.readouterr()

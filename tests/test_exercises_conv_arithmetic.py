@@ -15,6 +15,11 @@ from cnnbook.exercises.conv_arithmetic import (
     torch_conv2d_output_size,
 )
 from cnnbook.exercises.core import CheckResult
+from harness import (
+    assert_hidden_cases_depend_on_the_rng_only,
+    assert_memorised_answers_fail_hidden_cases,
+    assert_reference_passes_hidden_cases,
+)
 
 N_CASES = len(SETTINGS)
 
@@ -191,14 +196,17 @@ def test_public_cases_cover_the_awkward_settings():
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_reference_passes_every_hidden_case(capsys, seed):
-    cases = hidden(seed)
-    n = len(cases)
-    assert 5 <= n <= 8
-    result = check_conv2d_output_size(reference, cases=cases)
-    out = capsys.readouterr().out
-    assert result.all_passed and result.total == n
-    assert out.count("PASS  hidden: I=") == n and "FAIL" not in out
-    assert out.strip().endswith(f"conv2d_output_size: {n}/{n} cases passed ({n}/{n} points)")
+    outputs = []  # what the check printed, kept for the checks below
+
+    def out_of():
+        outputs.append(capsys.readouterr().out)
+        return outputs[0]
+
+    assert_reference_passes_hidden_cases(check_conv2d_output_size, reference, hidden(seed),
+                                         "conv2d_output_size", out_of)
+    n = len(hidden(seed))
+    assert outputs[0].count("PASS  hidden: I=") == n
+    assert outputs[0].strip().endswith(f"conv2d_output_size: {n}/{n} cases passed ({n}/{n} points)")
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -221,17 +229,9 @@ def test_hidden_expected_values_agree_with_a_conv_layer_and_the_formula(seed):
 
 
 def test_hidden_cases_depend_on_the_rng_state_only():
-    def summary(cases):
-        return [(case.name, case.args, case.expected, case.hint) for case in cases]
-
-    np.random.seed(0)
-    first = summary(hidden(7))
-    np.random.seed(1)  # the global RNG plays no part
-    assert summary(hidden(7)) == first
-    assert [case.args for case in hidden(8)] != [case.args for case in hidden(7)]
-    rng = np.random.default_rng(7)
-    assert summary(conv2d_output_size_hidden_cases(rng)) == first
-    assert summary(conv2d_output_size_hidden_cases(rng)) != first  # the state moved on
+    assert_hidden_cases_depend_on_the_rng_only(
+        conv2d_output_size_hidden_cases, (7, 8),
+        differ=lambda first, other: [c.args for c in other] != [c.args for c in first])
 
 
 @pytest.mark.parametrize("student_fn, hint", [
@@ -256,11 +256,10 @@ def test_typical_wrong_answers_fail_hidden_cases_with_their_hint(capsys, student
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_hard_coded_public_answers_fail_every_hidden_case(capsys, seed):
-    assert check_conv2d_output_size(hard_coded).all_passed
-    capsys.readouterr()
-    result = check_conv2d_output_size(hard_coded, cases=hidden(seed))
-    out = capsys.readouterr().out
-    assert result.passed == 0 and out.count("raised KeyError") == result.total
+    assert_memorised_answers_fail_hidden_cases(check_conv2d_output_size, hard_coded,
+                                               [hidden(seed)],
+                                               out_of=lambda: capsys.readouterr().out,
+                                               reason="raised KeyError")
 
 
 def test_explicit_public_cases_behave_like_the_default(capsys):

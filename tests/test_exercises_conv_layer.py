@@ -8,7 +8,6 @@ torch here, passed by the references and failed by wrong or memorised answers.
 
 from __future__ import annotations
 
-import copy
 import time
 
 import numpy as np
@@ -29,7 +28,15 @@ from cnnbook.exercises.conv_layer import (
 from cnnbook.numpy_ops.conv import conv2d_backward as package_backward
 from cnnbook.numpy_ops.conv import conv2d_forward as package_forward
 from cnnbook.numpy_ops.conv import im2col as package_im2col
-from harness import assert_fails_with_hint
+from harness import (
+    assert_fails_with_hint,
+    assert_hidden_cases_depend_on_the_rng_only,
+    assert_memorised_answers_fail_hidden_cases,
+    assert_reference_passes_hidden_cases,
+    fingerprints,
+    public_answers_cheat,
+    seeded_cases,
+)
 
 # --------------------------------------------------------------------------- reference solutions
 
@@ -417,24 +424,10 @@ HIDDEN = {"im2col": im2col_hidden_cases,
 SEEDS = (1, 2, 3)
 
 
-def hidden_cases(title, seed):
-    return HIDDEN[title](np.random.default_rng(seed))
+hidden_cases = seeded_cases(HIDDEN, cache=False)  # the generation is timed below
 
 
-def arguments_key(args):
-    """A hashable fingerprint of a call's arguments, array values included."""
-    return tuple((a.shape, a.dtype.str, a.tobytes()) if isinstance(a, np.ndarray) else repr(a)
-                 for a in args)
-
-
-def memorised(public_cases):
-    """A cheat: returns the public answer for a public input, else the first public answer."""
-    answers = {arguments_key(case.args): case.expected for case in public_cases}
-
-    def look_up(*args):
-        return copy.deepcopy(answers.get(arguments_key(args), public_cases[0].expected))
-
-    return look_up
+memorised = public_answers_cheat  # the public answer for a public input, else the first one
 
 
 def case_values(case):
@@ -443,11 +436,9 @@ def case_values(case):
     return list(case.args) + list(expected)
 
 
-def assert_same_cases(first, second):
-    assert [c.name for c in first] == [c.name for c in second]
-    for a, b in zip(first, second):
-        for x, y in zip(case_values(a), case_values(b), strict=True):
-            np.testing.assert_array_equal(x, y)
+def no_first_input_repeats(first, other):
+    """No first argument of ``other``'s cases equals one of ``first``'s."""
+    return not any(np.array_equal(a.args[0], b.args[0]) for a in first for b in other)
 
 
 def torch_leaf64(array):
@@ -474,26 +465,17 @@ def expected_by_torch(title, args):
 @pytest.mark.parametrize("title", list(CHECKS))
 def test_reference_passes_every_hidden_case(capsys, title, seed):
     check, reference, _ = CHECKS[title]
-    cases = hidden_cases(title, seed)
-    n = len(cases)
-    result = check(reference, cases=cases)
-    out = capsys.readouterr().out
-    assert 5 <= n <= 8 and all(case.name.startswith("hidden: ") for case in cases)
-    assert result.all_passed and result.passed == result.total == n
-    assert "FAIL" not in out and out.count("PASS") == n
-    assert f"{title}: {n}/{n} cases passed ({n}/{n} points)" in out
+    assert_reference_passes_hidden_cases(check, reference, hidden_cases(title, seed), title,
+                                         lambda: capsys.readouterr().out)
 
 
 @pytest.mark.parametrize("title", list(CHECKS))
 def test_hidden_cases_depend_on_the_generator_only(title):
-    first = hidden_cases(title, 7)
-    np.random.seed(12345)  # the global generators must play no part
-    torch.manual_seed(12345)
-    assert_same_cases(first, hidden_cases(title, 7))
-    assert_same_cases(first, HIDDEN[title](np.random.default_rng(np.random.SeedSequence(7))))
-    for seed in (8, 9):
-        other = hidden_cases(title, seed)
-        assert not any(np.array_equal(a.args[0], b.args[0]) for a in first for b in other)
+    assert_hidden_cases_depend_on_the_rng_only(HIDDEN[title], (7, 8, 9),
+                                               differ=no_first_input_repeats)
+    first, seeded = (HIDDEN[title](np.random.default_rng(seed))
+                     for seed in (7, np.random.SeedSequence(7)))
+    assert fingerprints(seeded) == fingerprints(first)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -562,10 +544,8 @@ def test_hidden_cases_are_small_and_quick(title):
 @pytest.mark.parametrize("title", list(CHECKS))
 def test_memorised_public_answers_fail_every_hidden_case(capsys, title):
     check, _, public_cases = CHECKS[title]
-    cheat = memorised(public_cases())
-    assert check(cheat).all_passed
-    for seed in SEEDS:
-        assert check(cheat, cases=hidden_cases(title, seed)).passed == 0
+    assert_memorised_answers_fail_hidden_cases(check, memorised(public_cases()),
+                                               [hidden_cases(title, seed) for seed in SEEDS])
     capsys.readouterr()
 
 

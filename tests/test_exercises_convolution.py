@@ -18,6 +18,13 @@ from cnnbook.exercises.convolution import (
     conv2d_valid_hidden_cases,
     torch_cross_correlation,
 )
+from harness import (
+    assert_hidden_cases_depend_on_the_rng_only,
+    assert_memorised_answers_fail_hidden_cases,
+    assert_reference_passes_hidden_cases,
+    memorising_cheat,
+    not_a_public_case,
+)
 
 N_CASES = len(conv2d_valid_cases())
 
@@ -245,32 +252,15 @@ def hidden(seed):
     return conv2d_valid_hidden_cases(np.random.default_rng(seed))
 
 
-def hard_coded(image, kernel):
-    """Looks up the public answers: passes the public cases, knows nothing else."""
-    for case in conv2d_valid_cases():
-        if all(np.array_equal(a, b) for a, b in zip((image, kernel), case.args)):
-            return case.expected.copy()
-    raise KeyError("not a public case")
-
-
-def same_cases(first, second):
-    """Whether two case lists have the same names, inputs and expected outputs."""
-    return len(first) == len(second) and all(
-        a.name == b.name and a.hint == b.hint and np.array_equal(a.expected, b.expected)
-        and all(u.dtype == v.dtype and np.array_equal(u, v) for u, v in zip(a.args, b.args))
-        for a, b in zip(first, second))
+# Looks up the public answers: passes the public cases, knows nothing else.
+hard_coded = memorising_cheat([(case.args, case.expected) for case in conv2d_valid_cases()],
+                              not_a_public_case)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_reference_passes_every_hidden_case(capsys, seed):
-    cases = hidden(seed)
-    n = len(cases)
-    assert 5 <= n <= 8
-    result = check_conv2d_valid(reference, cases=cases)
-    out = capsys.readouterr().out
-    assert result.all_passed and result.total == n
-    assert out.count("PASS  hidden: ") == n and "FAIL" not in out
-    assert f"conv2d_valid: {n}/{n} cases passed ({n}/{n} points)" in out
+    assert_reference_passes_hidden_cases(check_conv2d_valid, reference, hidden(seed),
+                                         "conv2d_valid", lambda: capsys.readouterr().out)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -295,14 +285,10 @@ def test_hidden_expected_values_agree_with_torch_conv2d(seed):
 
 
 def test_hidden_cases_depend_on_the_rng_state_only():
-    np.random.seed(0)
-    first = hidden(7)
-    np.random.seed(1)  # the global RNG plays no part
-    assert same_cases(hidden(7), first)
-    assert not any(np.array_equal(a.args[0], b.args[0]) for a, b in zip(hidden(8), first))
-    rng = np.random.default_rng(7)
-    assert same_cases(conv2d_valid_hidden_cases(rng), first)
-    assert not same_cases(conv2d_valid_hidden_cases(rng), first)  # the state moved on
+    assert_hidden_cases_depend_on_the_rng_only(
+        conv2d_valid_hidden_cases, (7, 8),
+        differ=lambda first, other: not any(np.array_equal(a.args[0], b.args[0])
+                                            for a, b in zip(other, first)))
 
 
 @pytest.mark.parametrize("student_fn, hint", [
@@ -323,11 +309,9 @@ def test_typical_wrong_answers_fail_hidden_cases_with_their_hint(capsys, student
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_hard_coded_public_answers_fail_every_hidden_case(capsys, seed):
-    assert check_conv2d_valid(hard_coded).all_passed
-    capsys.readouterr()
-    result = check_conv2d_valid(hard_coded, cases=hidden(seed))
-    out = capsys.readouterr().out
-    assert result.passed == 0 and out.count("raised KeyError") == result.total
+    assert_memorised_answers_fail_hidden_cases(check_conv2d_valid, hard_coded, [hidden(seed)],
+                                               out_of=lambda: capsys.readouterr().out,
+                                               reason="raised KeyError")
 
 
 def test_explicit_public_cases_behave_like_the_default(capsys):

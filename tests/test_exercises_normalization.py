@@ -4,8 +4,6 @@ Each check must accept the reference solution, reject each typical wrong answer 
 hint that names the mistake, never raise, and keep its output compact.
 """
 
-import functools
-import pickle
 import warnings
 
 import numpy as np
@@ -22,7 +20,14 @@ from cnnbook.exercises.normalization import (
     check_batch_norm_forward,
 )
 from cnnbook.gradcheck import numerical_gradient_array
-from harness import assert_fails_with_hint
+from harness import (
+    assert_fails_with_hint,
+    assert_hidden_cases_depend_on_the_rng_only,
+    assert_memorised_answers_fail_hidden_cases,
+    assert_reference_passes_hidden_cases,
+    memorising_cheat,
+    seeded_cases,
+)
 
 # ---------------------------------------------------------------------- reference solutions
 
@@ -444,14 +449,7 @@ HIDDEN_TEXT = {
 }
 
 
-@functools.lru_cache(maxsize=None)
-def hidden(name, seed):
-    return tuple(HIDDEN[name](np.random.default_rng(seed)))
-
-
-def fingerprints(cases):
-    """One bytes value per case, equal exactly when name, inputs and answer are equal."""
-    return [pickle.dumps((c.name, c.args, c.expected)) for c in cases]
+hidden = seeded_cases(HIDDEN)
 
 
 def x_of(name, case):
@@ -462,44 +460,27 @@ def memorizer(name):
     """Returns the public answers for the public inputs (looked up by x); otherwise, for
     the forward pass, x and the running statistics unchanged, for the backward pass dout
     and zero dgamma, dbeta."""
-    table = [(x_of(name, case), case.expected) for case in CHECKS[name][2]()]
-
-    def memorized(*args):
+    def otherwise(*args):
         x = args[0] if name == F else args[1]
-        for key, answer in table:
-            if key.shape == x.shape and np.array_equal(key, x):
-                return tuple(a.copy() for a in answer)
         if name == F:
             return x.copy(), args[3].copy(), args[4].copy()
         return args[0].copy(), np.zeros(x.shape[1]), np.zeros(x.shape[1])
 
-    return memorized
+    return memorising_cheat([(x_of(name, case), case.expected) for case in CHECKS[name][2]()],
+                            otherwise, key=lambda *args: args[0] if name == F else args[1])
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("name", list(CHECKS))
 def test_reference_passes_the_hidden_cases(capsys, name, seed):
-    check, reference, _ = CHECKS[name]
-    cases = hidden(name, seed)
-    result = check(reference, cases=list(cases))
-    out = capsys.readouterr().out
-    assert 5 <= len(cases) <= 8
-    assert result.all_passed and result.total == len(cases)
-    assert out.count("PASS  hidden: ") == len(cases)
-    assert f"{name}: {len(cases)}/{len(cases)} cases passed" in out
+    check, reference = CHECKS[name][:2]
+    assert_reference_passes_hidden_cases(check, reference, hidden(name, seed), name,
+                                         lambda: capsys.readouterr().out)
 
 
 @pytest.mark.parametrize("name", list(CHECKS))
 def test_hidden_cases_depend_on_the_rng_only(name):
-    np.random.seed(0)
-    global_state = np.random.get_state()[1].copy()
-    first = HIDDEN[name](np.random.default_rng(SEEDS[0]))
-    np.random.seed(1)  # the global generator plays no part
-    assert fingerprints(first) == fingerprints(HIDDEN[name](np.random.default_rng(SEEDS[0])))
-    np.random.seed(0)
-    other = HIDDEN[name](np.random.default_rng(SEEDS[1]))
-    assert np.array_equal(np.random.get_state()[1], global_state)
-    assert not any(pickle.dumps(a.args) == pickle.dumps(b.args) for a, b in zip(first, other))
+    assert_hidden_cases_depend_on_the_rng_only(HIDDEN[name], SEEDS[:2])
 
 
 @pytest.mark.parametrize("name", list(CHECKS))
@@ -573,8 +554,6 @@ def test_typical_wrong_answers_fail_the_hidden_cases(capsys, name, student_fn, m
 
 @pytest.mark.parametrize("name", list(CHECKS))
 def test_memorized_public_answers_fail_the_hidden_cases(capsys, name):
-    check, _, _ = CHECKS[name]
-    assert check(memorizer(name)).all_passed
-    for seed in SEEDS:
-        assert check(memorizer(name), cases=list(hidden(name, seed))).passed == 0
+    assert_memorised_answers_fail_hidden_cases(CHECKS[name][0], memorizer(name),
+                                               [hidden(name, seed) for seed in SEEDS])
     capsys.readouterr()

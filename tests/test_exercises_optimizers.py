@@ -5,9 +5,7 @@ hint that names the mistake, never raise, and keep its output compact. The oracl
 torch.optim; the tests also confirm it against the published update rules written here.
 """
 
-import functools
 import inspect
-import pickle
 
 import numpy as np
 import pytest
@@ -28,6 +26,13 @@ from cnnbook.exercises.optimizers import (
     optimizer_cases,
     torch_optimizer_run,
     torch_rosenbrock_path,
+)
+from harness import (
+    assert_hidden_cases_depend_on_the_rng_only,
+    assert_memorised_answers_fail_hidden_cases,
+    assert_reference_passes_hidden_cases,
+    memorising_cheat,
+    seeded_cases,
 )
 
 # ---------------------------------------------------------------------- reference solutions
@@ -419,14 +424,7 @@ STATE_KEYS = {"momentum_step": ["momentum_buffer"], "nesterov_step": ["momentum_
               "adadelta_step": ["square_avg", "acc_delta"], "adam_step": ["exp_avg", "exp_avg_sq"]}
 
 
-@functools.lru_cache(maxsize=None)
-def hidden(name, seed):
-    return tuple(HIDDEN[name](np.random.default_rng(seed)))
-
-
-def fingerprints(cases):
-    """One bytes value per case, equal exactly when name, inputs and answer are equal."""
-    return [pickle.dumps((c.name, c.args, c.expected)) for c in cases]
+hidden = seeded_cases(HIDDEN)
 
 
 def split(name, args):
@@ -483,26 +481,17 @@ def memorizer(name):
         else:
             table.append((case.args[0], case.expected))
 
-    def memorized(w, g, *rest):
-        for key, answer in table:
-            if key.shape == w.shape and np.array_equal(key, w):
-                return tuple(a.copy() for a in answer)
-        return (w.copy(), *(s.copy() for s in rest[:len(STATE_KEYS[name])]))
-
-    return memorized
+    return memorising_cheat(
+        table, lambda w, g, *rest: (w.copy(), *(s.copy() for s in rest[:len(STATE_KEYS[name])])),
+        key=lambda w, *rest: w)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("name", list(CHECKS))
 def test_reference_passes_the_hidden_cases(capsys, name, seed):
     check, reference = CHECKS[name]
-    cases = hidden(name, seed)
-    result = check(reference, cases=list(cases))
-    out = capsys.readouterr().out
-    assert 5 <= len(cases) <= 8
-    assert result.all_passed and result.total == len(cases)
-    assert out.count("PASS  hidden: ") == len(cases)
-    assert f"{name}: {len(cases)}/{len(cases)} cases passed" in out
+    assert_reference_passes_hidden_cases(check, reference, hidden(name, seed), name,
+                                         lambda: capsys.readouterr().out)
 
 
 @pytest.mark.parametrize("check, solution", [
@@ -518,17 +507,7 @@ def test_equivalent_arrangements_pass_the_hidden_cases(capsys, check, solution):
 
 @pytest.mark.parametrize("name", list(CHECKS))
 def test_hidden_cases_depend_on_the_rng_only(name):
-    np.random.seed(0)
-    global_state = np.random.get_state()[1].copy()
-    first = HIDDEN[name](np.random.default_rng(SEEDS[0]))
-    np.random.seed(1)  # the global generator plays no part
-    second = HIDDEN[name](np.random.default_rng(SEEDS[0]))
-    assert fingerprints(first) == fingerprints(second)
-    np.random.seed(0)
-    HIDDEN[name](np.random.default_rng(SEEDS[1]))
-    assert np.array_equal(np.random.get_state()[1], global_state)
-    other = hidden(name, SEEDS[1])
-    assert not any(pickle.dumps(a.args) == pickle.dumps(b.args) for a, b in zip(first, other))
+    assert_hidden_cases_depend_on_the_rng_only(HIDDEN[name], SEEDS[:2])
 
 
 @pytest.mark.parametrize("name", list(CHECKS))
@@ -585,10 +564,8 @@ def test_typical_wrong_answers_fail_the_hidden_cases(capsys, name, student_fn, m
 
 @pytest.mark.parametrize("name", list(CHECKS))
 def test_memorized_public_answers_fail_the_hidden_cases(capsys, name):
-    check, _ = CHECKS[name]
-    assert check(memorizer(name)).all_passed
-    for seed in SEEDS:
-        assert check(memorizer(name), cases=list(hidden(name, seed))).passed == 0
+    assert_memorised_answers_fail_hidden_cases(CHECKS[name][0], memorizer(name),
+                                               [hidden(name, seed) for seed in SEEDS])
     capsys.readouterr()
 
 

@@ -7,7 +7,6 @@ torch, numerical gradients and the reference solutions), passed by the reference
 failed by wrong or memorised answers.
 """
 
-import copy
 import re
 import time
 
@@ -34,7 +33,14 @@ from cnnbook.exercises.pooling import (
     max_pool2d_hidden_cases,
 )
 from cnnbook.gradcheck import numerical_gradient_array
-from harness import assert_fails_with_hint
+from harness import (
+    assert_fails_with_hint,
+    assert_hidden_cases_depend_on_the_rng_only,
+    assert_memorised_answers_fail_hidden_cases,
+    assert_reference_passes_hidden_cases,
+    public_answers_cheat,
+    seeded_cases,
+)
 
 # ---------------------------------------------------------------------- reference solutions
 
@@ -436,32 +442,15 @@ HIDDEN = {
 SEEDS = (1, 2, 3)
 
 
-def hidden_cases(name, seed):
-    return HIDDEN[name](np.random.default_rng(seed))
+hidden_cases = seeded_cases(HIDDEN, cache=False)  # the generation is timed below
 
 
-def arguments_key(args):
-    """A hashable fingerprint of a call's arguments, array values included."""
-    return tuple((a.shape, a.dtype.str, a.tobytes()) if isinstance(a, np.ndarray) else repr(a)
-                 for a in args)
+memorised = public_answers_cheat  # the public answer for a public input, else the first one
 
 
-def memorised(public_cases):
-    """A cheat: returns the public answer for a public input, else the first public answer."""
-    answers = {arguments_key(case.args): case.expected for case in public_cases}
-
-    def look_up(*args):
-        return copy.deepcopy(answers.get(arguments_key(args), public_cases[0].expected))
-
-    return look_up
-
-
-def assert_same_cases(first, second):
-    assert [c.name for c in first] == [c.name for c in second]
-    for a, b in zip(first, second):
-        for x, y in zip(a.args + (a.expected,), b.args + (b.expected,), strict=True):
-            np.testing.assert_array_equal(x, y)
-            assert np.asarray(x).dtype == np.asarray(y).dtype
+def no_first_input_repeats(first, other):
+    """No first argument of ``other``'s cases equals one of ``first``'s."""
+    return not any(np.array_equal(a.args[0], b.args[0]) for a in first for b in other)
 
 
 def windows_with_ties(x, k, s):
@@ -478,25 +467,14 @@ def windows_with_ties(x, k, s):
 @pytest.mark.parametrize("name", list(CHECKS))
 def test_reference_passes_every_hidden_case(capsys, name, seed):
     check, reference, _ = CHECKS[name]
-    cases = hidden_cases(name, seed)
-    n = len(cases)
-    result = check(reference, cases=cases)
-    out = capsys.readouterr().out
-    assert 5 <= n <= 8 and all(case.name.startswith("hidden: ") for case in cases)
-    assert result.all_passed and result.passed == result.total == n
-    assert "FAIL" not in out and out.count("PASS") == n
-    assert f"{name}: {n}/{n} cases passed ({n}/{n} points)" in out
+    assert_reference_passes_hidden_cases(check, reference, hidden_cases(name, seed), name,
+                                         lambda: capsys.readouterr().out)
 
 
 @pytest.mark.parametrize("name", list(CHECKS))
 def test_hidden_cases_depend_on_the_generator_only(name):
-    first = hidden_cases(name, 7)
-    np.random.seed(12345)  # the global generators must play no part
-    torch.manual_seed(12345)
-    assert_same_cases(first, hidden_cases(name, 7))
-    for seed in (8, 9):
-        other = hidden_cases(name, seed)
-        assert not any(np.array_equal(a.args[0], b.args[0]) for a in first for b in other)
+    assert_hidden_cases_depend_on_the_rng_only(HIDDEN[name], (7, 8, 9),
+                                               differ=no_first_input_repeats)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -582,10 +560,8 @@ def test_hidden_cases_are_small_and_quick(name):
 @pytest.mark.parametrize("name", list(CHECKS))
 def test_memorised_public_answers_fail_every_hidden_case(capsys, name):
     check, _, public_cases = CHECKS[name]
-    cheat = memorised(public_cases())
-    assert check(cheat).all_passed
-    for seed in SEEDS:
-        assert check(cheat, cases=hidden_cases(name, seed)).passed == 0
+    assert_memorised_answers_fail_hidden_cases(check, memorised(public_cases()),
+                                               [hidden_cases(name, seed) for seed in SEEDS])
     capsys.readouterr()
 
 

@@ -4,8 +4,6 @@ Each check must accept the reference solution, reject each typical wrong answer 
 hint that names the mistake, and never raise whatever the student's function does.
 """
 
-import copy
-import functools
 import time
 
 import numpy as np
@@ -38,6 +36,14 @@ from cnnbook.exercises.recap import (
     torch_softmax_cross_entropy,
 )
 from cnnbook.gradcheck import numerical_gradient, relative_error
+from harness import (
+    assert_hidden_cases_depend_on_the_rng_only,
+    assert_memorised_answers_fail_hidden_cases,
+    assert_reference_passes_hidden_cases,
+    memorising_cheat,
+    not_a_public_case,
+    seeded_cases,
+)
 
 # --------------------------------------------------------------- references
 
@@ -99,10 +105,7 @@ SEEDS = (1, 2, 3)
 SOURCES = ("public", *SEEDS)  # the public cases, or the hidden ones for a seed
 
 
-@functools.lru_cache(maxsize=None)
-def hidden(title, seed):
-    """The hidden cases for a seed, generated once (checks never modify a case's arrays)."""
-    return HIDDEN[title](np.random.default_rng(seed))
+hidden = seeded_cases(HIDDEN)  # each seed's cases generated once (checks never modify them)
 
 
 def cases_from(title, source):
@@ -117,6 +120,19 @@ def run(title, student_fn, capsys, cases=None):
     assert out.count("PASS") + out.count("FAIL") == result.total
     assert all(len(line) < 400 for line in out.splitlines())
     return result, out
+
+
+def checked_by_run(title, capsys):
+    """``check(fn, cases=...)`` that goes through run() (and its checks of the report), and
+    ``out_of()``, what that check printed last."""
+    outputs = []
+
+    def check(student_fn, cases=None):
+        result, out = run(title, student_fn, capsys, cases=cases)
+        outputs.append(out)
+        return result
+
+    return check, lambda: outputs[-1]
 
 
 @pytest.mark.parametrize("title", list(CHECKS))
@@ -670,58 +686,23 @@ def test_checks_never_raise_on_exotic_answers(capsys, title, student_fn, message
 # ------------------------------------------------------------------ hidden cases
 
 
-def same_value(a, b):
-    """Whether two case inputs or expected values are equal (arrays: same dtype too)."""
-    if isinstance(a, tuple):
-        return isinstance(b, tuple) and len(a) == len(b) and all(map(same_value, a, b))
-    if isinstance(a, np.ndarray):
-        return isinstance(b, np.ndarray) and a.dtype == b.dtype and np.array_equal(a, b)
-    return type(a) is type(b) and a == b
-
-
-def same_cases(first, second):
-    return len(first) == len(second) and all(
-        a.name == b.name and a.hint == b.hint and same_value(a.args, b.args)
-        and same_value(a.expected, b.expected) for a, b in zip(first, second))
-
-
 def hard_coded(title):
     """A function that looks up the public answers: passes the public cases, knows nothing else."""
-    public = CHECKS[title][2]()
-
-    def lookup(*args):
-        for case in public:
-            if same_value(args, case.args):
-                return copy.deepcopy(case.expected)
-        raise KeyError("not a public case")
-
-    return lookup
+    return memorising_cheat([(case.args, case.expected) for case in CHECKS[title][2]()],
+                            not_a_public_case)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("title", list(CHECKS))
 def test_reference_passes_every_hidden_case(capsys, title, seed):
-    cases = hidden(title, seed)
-    n = len(cases)
-    assert 5 <= n <= 8
-    result, out = run(title, CHECKS[title][1], capsys, cases=cases)
-    assert result.all_passed and result.total == n
-    assert out.count("PASS  hidden: ") == n and "FAIL" not in out
-    assert f"{title}: {n}/{n} cases passed ({n}/{n} points)" in out
+    check, out_of = checked_by_run(title, capsys)
+    assert_reference_passes_hidden_cases(check, CHECKS[title][1], hidden(title, seed), title,
+                                         out_of)
 
 
 @pytest.mark.parametrize("title", list(CHECKS))
 def test_hidden_cases_depend_on_the_rng_state_only(title):
-    generate = HIDDEN[title]
-    np.random.seed(0)
-    first = generate(np.random.default_rng(7))
-    np.random.seed(1)  # the global RNG plays no part
-    assert same_cases(generate(np.random.default_rng(7)), first)
-    other = generate(np.random.default_rng(8))
-    assert not any(same_value(a.args, b.args) for a, b in zip(other, first))
-    rng = np.random.default_rng(7)
-    assert same_cases(generate(rng), first)
-    assert not same_cases(generate(rng), first)  # the state moved on
+    assert_hidden_cases_depend_on_the_rng_only(HIDDEN[title], (7, 8))
 
 
 @pytest.mark.parametrize("title", list(CHECKS))
@@ -847,10 +828,9 @@ def test_summed_gradient_passes_only_the_single_sample_hidden_case(capsys, seed)
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("title", list(CHECKS))
 def test_hard_coded_public_answers_fail_every_hidden_case(capsys, title, seed):
-    result, _ = run(title, hard_coded(title), capsys)
-    assert result.all_passed
-    result, out = run(title, hard_coded(title), capsys, cases=hidden(title, seed))
-    assert result.passed == 0 and out.count("raised KeyError") == result.total
+    check, out_of = checked_by_run(title, capsys)
+    assert_memorised_answers_fail_hidden_cases(check, hard_coded(title), [hidden(title, seed)],
+                                               out_of=out_of, reason="raised KeyError")
 
 
 @pytest.mark.parametrize("title", list(CHECKS))

@@ -6,9 +6,6 @@ keep its output compact. The properties the forward check relies on are confirme
 torch's own dropout.
 """
 
-import functools
-import pickle
-
 import numpy as np
 import pytest
 import torch
@@ -26,7 +23,14 @@ from cnnbook.exercises.regularization import (
     keep_band,
 )
 from cnnbook.gradcheck import numerical_gradient_array
-from harness import assert_fails_with_hint
+from harness import (
+    assert_fails_with_hint,
+    assert_hidden_cases_depend_on_the_rng_only,
+    assert_memorised_answers_fail_hidden_cases,
+    assert_reference_passes_hidden_cases,
+    memorising_cheat,
+    seeded_cases,
+)
 
 # ---------------------------------------------------------------------- reference solutions
 
@@ -335,14 +339,7 @@ SEEDS = (11, 2024, 987654321)
 HIDDEN_TEXT = {no_scaling: ("mask values are {0, 1}", "scale the kept elements by 1 / (1 - p)")}
 
 
-@functools.lru_cache(maxsize=None)
-def hidden(name, seed):
-    return tuple(HIDDEN[name](np.random.default_rng(seed)))
-
-
-def fingerprints(cases):
-    """One bytes value per case, equal exactly when name, inputs and answer are equal."""
-    return [pickle.dumps((c.name, c.args, c.expected)) for c in cases]
+hidden = seeded_cases(HIDDEN)
 
 
 def generator_key(rng):
@@ -360,26 +357,15 @@ def forward_memorizer():
             key = (x.tobytes(), p, training, generator_key(rng))
             table[key] = dropout_forward(x, p, training, rng)
 
-    def memorized(x, p, training, rng):
-        answer = table.get((x.tobytes(), p, training, generator_key(rng)))
-        if answer is None:
-            return 2 * x, np.full(x.shape, 2.0)
-        return tuple(a.copy() for a in answer)
-
-    return memorized
+    return memorising_cheat(table.items(), lambda x, *rest: (2 * x, np.full(x.shape, 2.0)),
+                            key=lambda x, p, training, rng: (x.tobytes(), p, training,
+                                                             generator_key(rng)))
 
 
 def backward_memorizer():
     """Returns the public answers for the public inputs (looked up by dout), else 2 dout."""
-    table = [(case.args[0], case.expected) for case in dropout_backward_cases()]
-
-    def memorized(dout, mask):
-        for key, answer in table:
-            if key.shape == dout.shape and np.array_equal(key, dout):
-                return answer.copy()
-        return 2 * dout
-
-    return memorized
+    return memorising_cheat([(case.args[0], case.expected) for case in dropout_backward_cases()],
+                            lambda dout, mask: 2 * dout, key=lambda dout, mask: dout)
 
 
 MEMORIZERS = {"dropout_forward": forward_memorizer, "dropout_backward": backward_memorizer}
@@ -388,14 +374,9 @@ MEMORIZERS = {"dropout_forward": forward_memorizer, "dropout_backward": backward
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("name", list(CHECKS))
 def test_reference_passes_the_hidden_cases(capsys, name, seed):
-    check, reference, _ = CHECKS[name]
-    cases = hidden(name, seed)
-    result = check(reference, cases=list(cases))
-    out = capsys.readouterr().out
-    assert 5 <= len(cases) <= 8
-    assert result.all_passed and result.total == len(cases)
-    assert out.count("PASS  hidden: ") == len(cases)
-    assert f"{name}: {len(cases)}/{len(cases)} cases passed" in out
+    check, reference = CHECKS[name][:2]
+    assert_reference_passes_hidden_cases(check, reference, hidden(name, seed), name,
+                                         lambda: capsys.readouterr().out)
 
 
 def test_another_correct_way_of_drawing_passes_the_hidden_cases(capsys):
@@ -407,15 +388,7 @@ def test_another_correct_way_of_drawing_passes_the_hidden_cases(capsys):
 
 @pytest.mark.parametrize("name", list(CHECKS))
 def test_hidden_cases_depend_on_the_rng_only(name):
-    np.random.seed(0)
-    global_state = np.random.get_state()[1].copy()
-    first = HIDDEN[name](np.random.default_rng(SEEDS[0]))
-    np.random.seed(1)  # the global generator plays no part
-    assert fingerprints(first) == fingerprints(HIDDEN[name](np.random.default_rng(SEEDS[0])))
-    np.random.seed(0)
-    other = HIDDEN[name](np.random.default_rng(SEEDS[1]))
-    assert np.array_equal(np.random.get_state()[1], global_state)
-    assert not any(pickle.dumps(a.args) == pickle.dumps(b.args) for a, b in zip(first, other))
+    assert_hidden_cases_depend_on_the_rng_only(HIDDEN[name], SEEDS[:2])
 
 
 def test_hidden_forward_cases_cover_the_public_kinds():
@@ -507,8 +480,6 @@ def test_hidden_hints_are_specific_to_the_cases_they_concern(capsys):
 
 @pytest.mark.parametrize("name", list(CHECKS))
 def test_memorized_public_answers_fail_the_hidden_cases(capsys, name):
-    check, _, _ = CHECKS[name]
-    assert check(MEMORIZERS[name]()).all_passed
-    for seed in SEEDS:
-        assert check(MEMORIZERS[name](), cases=list(hidden(name, seed))).passed == 0
+    assert_memorised_answers_fail_hidden_cases(CHECKS[name][0], MEMORIZERS[name](),
+                                               [hidden(name, seed) for seed in SEEDS])
     capsys.readouterr()

@@ -42,6 +42,7 @@ import shutil
 import site
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
@@ -62,14 +63,19 @@ class SandboxError(RuntimeError):
 
 @functools.lru_cache(maxsize=None)
 def namespaces_available() -> bool:
-    """Whether ``unshare`` can create the namespaces here (tried once, then cached)."""
-    unshare = shutil.which("unshare")
-    if not unshare or not sys.platform.startswith("linux"):
+    """Whether the namespaces sandbox works here: tried once for real (the namespaces, the
+    read-only root, Python started inside it), then cached."""
+    if not shutil.which("unshare") or not sys.platform.startswith("linux"):
         return False
-    try:
-        done = subprocess.run([unshare, *UNSHARE, "true"], capture_output=True, timeout=20)
-    except (OSError, subprocess.SubprocessError):
-        return False
+    with tempfile.TemporaryDirectory(prefix="cnnbook-sandbox-") as work:
+        command = worker_command("namespaces", work, 0, 1)
+        command = command[:command.index("--") + 1] + [
+            sys.executable, "-c", "import numpy, cnnbook.exercises.worker"]
+        try:
+            done = subprocess.run(command, capture_output=True, timeout=60,
+                                  env=worker_environment("/scratch"))
+        except (OSError, subprocess.SubprocessError):
+            return False
     return done.returncode == 0
 
 
