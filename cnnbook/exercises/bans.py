@@ -276,11 +276,13 @@ class CallMonitor:
         sys.setprofile(self._hook)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, exc, tb) -> None:
         current = sys.getprofile()
         sys.setprofile(self._previous)
         threading.setprofile(None)
-        if current != self._hook:
+        # An exception raised while the hook itself runs (a time limit expiring) makes
+        # Python drop the hook: only a call that returns normally without it tampered.
+        if current != self._hook and exc_type is None:
             self.tampered = True
             self.violations.append("switched off the grader's call monitor (sys.setprofile)")
 

@@ -37,6 +37,9 @@ MAX_REPR = 200
 # never ends must not hang the notebook). Needs SIGALRM, i.e. POSIX and the main thread,
 # which is where Jupyter and Colab run a cell; elsewhere calls are not limited.
 TIME_LIMIT = 20.0
+# Set by cnnbook-grade's worker process, where the notebook's own check cells would only
+# repeat (slowly, for a function that hangs) what the grader runs with its own cases.
+GRADER_RUNNING = False
 
 
 class CaseTimeout(BaseException):
@@ -165,6 +168,9 @@ def run_check(
     Returns:
         A :class:`CheckResult` with the counts, points and per-case details.
     """
+    if GRADER_RUNNING:  # inside cnnbook-grade's worker: the grader runs the checks itself
+        print(f"{title}: check skipped (cnnbook-grade runs it with its own cases)")
+        return CheckResult(title=title, passed=0, total=0, points=0.0, max_points=0.0)
     results = []
     dumps = 0
     for case in cases:

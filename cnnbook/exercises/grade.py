@@ -463,8 +463,10 @@ class Grader:
         if kind != "function":
             grade.reasons.append(f"{exercise.function} is a {kind}, not a function")
             return
-        banned = find_banned_references([s for _, s in submission.cells], exercise.function,
-                                        exercise.bans)
+        sources = [""] * (max(i for i, _ in submission.cells) + 1)  # numbered as the notebook
+        for index, source in submission.cells:
+            sources[index] = source
+        banned = find_banned_references(sources, exercise.function, exercise.bans)
         public, hidden = self.cases(exercise)
         remote = RemoteFunction(worker, submission, exercise)
         results = {}
@@ -477,9 +479,10 @@ class Grader:
         for label, result in results.items():
             for case in result.cases:
                 grade.cases.append({"set": label, "case": case.name, "passed": case.passed,
-                                    "message": case.message})
+                                    "message": case.message, "hint": case.hint})
                 if not case.passed and len(grade.reasons) < 4:
-                    grade.reasons.append(f"{label} case '{case.name}': {case.message}")
+                    hint = f" (hint: {case.hint})" if case.hint else ""
+                    grade.reasons.append(f"{label} case '{case.name}': {case.message}{hint}")
         violations = banned + [f"{exercise.function} {v}" for v in remote.violations]
         if violations:
             grade.reasons = [f"0 points: {v}" for v in violations[:5]] + grade.reasons

@@ -41,7 +41,7 @@ from typing import Any, Dict, List
 
 import numpy as np
 
-from cnnbook.exercises import wire
+from cnnbook.exercises import core, wire
 from cnnbook.exercises.bans import CallMonitor
 
 _LENGTH = struct.Struct("<Q")
@@ -260,6 +260,7 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     read_fd, write_fd = int(argv[0]), int(argv[1])
     channel = Channel(read_fd, write_fd)
+    core.GRADER_RUNNING = True  # the notebook's check cells print a line and return
     # Output the student's code writes at the C level (or after sys.stdout is replaced)
     # goes nowhere; Python-level output is captured, capped, by CappedText.
     devnull = os.open(os.devnull, os.O_RDWR)
