@@ -235,6 +235,15 @@ def test_megabytes_of_output_do_not_matter(tmp_path):
     assert submission.output_chars > 10_000_000
 
 
+def test_memory_hog_gets_a_memory_error_not_the_machine(tmp_path):
+    hog_cell = "try:\n    big = np.ones(2 ** 34)\nexcept MemoryError:\n    big = None"
+    body = "def conv2d_valid(image, kernel):\n    return np.ones(2 ** 34)[:1, None]\n"
+    result, submission = grade_one(write_notebook(tmp_path / "lab.ipynb", SETUP, hog_cell, body))
+    assert result.points == 0
+    assert "raised MemoryError" in result.cases[0]["message"]
+    assert submission.cell_errors == []
+
+
 def test_cells_that_raise_are_reported_and_the_rest_still_runs(tmp_path):
     path = write_notebook(tmp_path / "lab.ipynb", SETUP, "1 / 0", "import no_such_module", REFERENCE)
     result, submission = grade_one(path)

@@ -12,6 +12,12 @@ ELU), ``optimizers`` (momentum, Nesterov, Adagrad, RMSprop, Adadelta, Adam steps
 
 ``student`` writes student versions of the notebooks (solutions replaced by stubs): the
 ``cnnbook-student`` command.
+
+Grading (the ``cnnbook-grade`` command): ``registry`` lists every exercise with its
+checks, hidden-case generator and bans; ``grade`` grades submissions and writes the
+gradebook; ``submission`` runs one submission in a worker process (``worker``) inside
+the ``sandbox``; ``wire`` carries the student's answers back safely; ``bans`` finds
+banned names in the code and banned calls while it runs.
 """
 
 from cnnbook.exercises.activations import check_elu_and_grad, check_sigmoid_and_grad

@@ -226,6 +226,9 @@ class CallMonitor:
     def _remember(self, obj: object, ban: str) -> None:
         if isinstance(obj, types.ModuleType):
             return
+        wrapped = getattr(obj, "__wrapped__", None)  # NumPy's dispatchers, functools.wraps
+        if wrapped is not None and wrapped is not obj:
+            self._remember(wrapped, ban)
         code = getattr(obj, "__code__", None)
         if isinstance(code, types.CodeType):
             self._codes[code] = ban

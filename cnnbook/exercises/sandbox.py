@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
 FILE_SIZE_LIMIT = 256 * 2 ** 20   # bytes one file may grow to (scratch, /tmp)
+MEMORY_LIMIT = 8 * 2 ** 30        # bytes of address space (torch needs about 3 GiB to load)
 SCRATCH_SIZE = "256m"             # tmpfs size of /scratch and of /tmp
 MODES = ("namespaces", "process")
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "passwd", "group", "nsswitch.conf",
@@ -120,6 +121,7 @@ def worker_environment(scratch: str) -> Dict[str, str]:
         "MPLBACKEND": "Agg", "MPLCONFIGDIR": os.path.join(scratch, ".matplotlib"),
         "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
         "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+        "CUDA_VISIBLE_DEVICES": "",  # grading runs on the CPU: the same answers everywhere
     }
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         if name in os.environ:
@@ -127,25 +129,32 @@ def worker_environment(scratch: str) -> Dict[str, str]:
     return env
 
 
-def worker_command(mode: str, work_dir: str, read_fd: int, write_fd: int) -> List[str]:
-    """The command that starts the worker in ``mode``; ``work_dir`` is an empty folder."""
+def worker_command(mode: str, work_dir: str, read_fd: int, write_fd: int,
+                   memory: int = MEMORY_LIMIT) -> List[str]:
+    """The command that starts the worker in ``mode``; ``work_dir`` is an empty folder,
+    ``memory`` the address space allowed in bytes (applied here in ``namespaces`` mode; in
+    ``process`` mode the caller applies :func:`set_limits`)."""
     worker = [sys.executable, "-m", "cnnbook.exercises.worker", str(read_fd), str(write_fd)]
     if mode == "process":
         return worker
     command = [shutil.which("unshare") or "unshare", *UNSHARE, sys.executable, "-m",
-               "cnnbook.exercises.sandbox", "--root", os.path.join(work_dir, "root")]
+               "cnnbook.exercises.sandbox", "--root", os.path.join(work_dir, "root"),
+               "--memory", str(int(memory))]
     for path in readable_paths():
         command += ["--bind", path]
     return command + ["--"] + worker
 
 
-def set_limits() -> None:
-    """Resource limits for the worker (where the OS has them)."""
+def set_limits(memory: int = MEMORY_LIMIT) -> None:
+    """Resource limits for the worker (where the OS has them): file size, no core dumps,
+    and ``memory`` bytes of address space (an allocation beyond it raises MemoryError in
+    the student's code instead of exhausting the machine)."""
     try:
         import resource
     except ImportError:  # Windows
         return
-    for name, value in (("RLIMIT_FSIZE", FILE_SIZE_LIMIT), ("RLIMIT_CORE", 0)):
+    for name, value in (("RLIMIT_FSIZE", FILE_SIZE_LIMIT), ("RLIMIT_CORE", 0),
+                        ("RLIMIT_AS", int(memory))):
         limit = getattr(resource, name, None)
         if limit is not None:
             try:
@@ -275,9 +284,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     split = argv.index("--")
     options, command = argv[:split], argv[split + 1:]
-    root, binds = None, []
+    root, binds, memory = None, [], MEMORY_LIMIT
     for flag, value in zip(options[::2], options[1::2]):
-        if flag == "--root":
+        if flag == "--memory":
+            memory = int(value)
+        elif flag == "--root":
             root = value
         elif flag == "--bind":
             binds.append(value)
@@ -286,7 +297,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except OSError as error:
         sys.stderr.write(f"cnnbook sandbox: {error}\n")
         return 70
-    set_limits()
+    set_limits(memory)
     env = worker_environment("/scratch")
     os.execve(command[0], command, env)
     return 0  # pragma: no cover - execve does not return

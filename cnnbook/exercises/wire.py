@@ -98,8 +98,8 @@ def _encode(value: Any, blobs: List[bytes], depth: int, counter: List[int]) -> A
     if type(value) is str:
         return {"str": value[:MAX_TEXT]}
     if isinstance(value, (np.ndarray, np.generic)) and str(value.dtype) in DTYPES:
-        array = np.ascontiguousarray(value)
-        blobs.append(array.tobytes())
+        array = np.asarray(value)  # a NumPy scalar becomes a 0-d array
+        blobs.append(array.tobytes())  # in C order, whatever the strides
         kind = "scalar" if isinstance(value, np.generic) else "array"
         return {kind: len(blobs) - 1, "dtype": str(array.dtype), "shape": list(array.shape)}
     if type(value) in (tuple, list):
@@ -222,7 +222,7 @@ def _array(node: dict, blobs: List[bytes]) -> Any:
     count = math.prod(shape)
     if count * dt.itemsize != len(blobs[index]):
         raise WireError("array bytes do not match its shape and dtype")
-    array = np.frombuffer(blobs[index], dtype=dt).reshape(shape).copy()
+    array = np.frombuffer(blobs[index], dtype=dt).reshape(tuple(shape)).copy()
     if "scalar" in node:
         if shape:
             raise WireError("a scalar has no shape")
