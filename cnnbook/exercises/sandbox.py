@@ -15,11 +15,15 @@ distributions and in CI):
       ``/scratch`` (the working directory) and ``/tmp``. The submissions, the gradebook,
       the instructor's files and home folder do not exist in there;
     - no capabilities (the bounding set is emptied before the worker starts), so the
-      mounts cannot be undone; limits on file size and core dumps.
+      mounts cannot be undone; limits on memory (``--memory``), file size and core dumps;
+      no GPU (grading runs on the CPU, with the same answers on every machine).
 
 ``process`` (anywhere else: macOS, Windows, containers without user namespaces):
     a separate process in a fresh temporary working directory with a scrubbed
-    environment, the same resource limits where the OS has them, and nothing more. What
+    environment, the same resource limits where the OS has them, and nothing more. Not
+    limited in either mode: the number of processes a submission starts (in
+    ``namespaces`` mode they all end with the worker; in ``process`` mode one that
+    detaches itself may outlive it). What
     remains unprotected, plainly: the student's code runs as the instructor's user, so it
     can read what that user can read (other submissions, the instructor's files), write
     where that user can write, and use the network. The seed is not in the worker's
