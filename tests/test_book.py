@@ -9,6 +9,7 @@ tracebacks, MathJax is served from the site, and each notebook page links to Col
 import re
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,74 @@ def test_exercise_solutions_are_collapsed_behind_a_button(build, notebook):
                            r"Show the solution</p>", html)
     assert len(collapsed) == n_exercises, (
         f"{notebook.name}: {len(collapsed)} collapsed solutions for {n_exercises} exercises")
+
+
+# --------------------------------------------------------------------------- links
+
+
+class _Links(HTMLParser):
+    """The ids of a page and the URLs it links to (href and src attributes)."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids, self.urls = set(), []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if attributes.get("id"):
+            self.ids.add(attributes["id"])
+        for name in ("href", "src"):
+            if attributes.get(name):
+                self.urls.append(attributes[name])
+
+
+def site_pages(html: Path):
+    """Every HTML page of the site (not the theme's files), parsed."""
+    pages = {}
+    for path in sorted(html.rglob("*.html")):
+        if not path.relative_to(html).parts[0].startswith("_"):
+            parser = _Links()
+            parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+            pages[path.resolve()] = parser
+    return pages
+
+
+def broken_internal_links(html: Path):
+    """(page, url) for each link to a missing file or to a missing #anchor."""
+    pages, broken = site_pages(html), []
+    for page, links in pages.items():
+        for url in links.urls:
+            if re.match(r"^[a-zA-Z][a-zA-Z+.-]*:", url) or url.startswith("//"):
+                continue  # external (http, mailto, data, javascript)
+            path, _, anchor = url.partition("#")
+            path = path.split("?")[0]
+            target = (page.parent / path).resolve() if path else page
+            if not target.exists():
+                broken.append((page.relative_to(html.resolve()).as_posix(), url))
+            elif anchor and target in pages and anchor not in pages[target].ids:
+                broken.append((page.relative_to(html.resolve()).as_posix(), url))
+    return broken
+
+
+def external_links(html: Path):
+    """Every http(s) link of the site, without its #anchor."""
+    return sorted({url.split("#")[0] for links in site_pages(html).values()
+                   for url in links.urls if url.startswith(("http://", "https://", "//"))})
+
+
+def listed_external_links():
+    lines = (ROOT / "tests" / "external_links.txt").read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def test_no_broken_internal_links_or_anchors(build):
+    assert broken_internal_links(HTML) == []
+
+
+def test_external_links_are_the_listed_ones(build):
+    listed = listed_external_links()
+    found = external_links(HTML)
+    unlisted = [url for url in found if not any(url.startswith(prefix) for prefix in listed)]
+    assert unlisted == [], "add these to tests/external_links.txt, or remove them"
+    unused = [prefix for prefix in listed if not any(url.startswith(prefix) for url in found)]
+    assert unused == [], "no page links there any more: remove them from the list"
