@@ -69,8 +69,8 @@ def good_message():
     good_message()[:-1],                                  # array bytes cut short
     good_message() + b"\x00",                             # trailing bytes
     pickle.dumps(np.arange(3)),                           # a pickle is not a message
-    wire._LENGTH.pack(9) + b'{"tree": ',                  # broken JSON
-    wire._LENGTH.pack(31) + b'{"tree": {"eval": 1}, "sizes": []}'[:31],
+    wire.LENGTH.pack(9) + b'{"tree": ',                  # broken JSON
+    wire.LENGTH.pack(31) + b'{"tree": {"eval": 1}, "sizes": []}'[:31],
 ])
 def test_malformed_messages_are_refused(message):
     with pytest.raises(wire.WireError):
@@ -81,7 +81,7 @@ def _forged(tree, blobs=()):
     import json
 
     header = json.dumps({"tree": tree, "sizes": [len(b) for b in blobs]}).encode()
-    return wire._LENGTH.pack(len(header)) + header + b"".join(blobs)
+    return wire.LENGTH.pack(len(header)) + header + b"".join(blobs)
 
 
 @pytest.mark.parametrize("tree, blobs", [

@@ -22,7 +22,6 @@ import re
 import select
 import shutil
 import signal
-import struct
 import subprocess
 import tempfile
 import time
@@ -40,7 +39,6 @@ GRACE = 5.0                # extra seconds before a worker that ignores its alar
 MAX_RESTARTS = 3           # times a worker is started again after a stopped cell
 MAX_INCIDENTS = 2          # timed-out or crashed calls before an exercise's other cases stop
 MAX_NOTEBOOK_BYTES = 50 * 2 ** 20
-_LENGTH = struct.Struct("<Q")
 
 class WorkerLost(Exception):
     """The process running the submission ended or stopped answering."""
@@ -125,7 +123,7 @@ class Worker:
 
     def send(self, message: Dict[str, Any]) -> None:
         data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        data = _LENGTH.pack(len(data)) + data
+        data = wire.LENGTH.pack(len(data)) + data
         try:
             while data:
                 data = data[os.write(self.write_fd, data):]
@@ -134,8 +132,8 @@ class Worker:
 
     def receive(self, timeout: float) -> Dict[str, Any]:
         deadline = time.monotonic() + timeout
-        header = self._read(_LENGTH.size, deadline)
-        (size,) = _LENGTH.unpack(header)
+        header = self._read(wire.LENGTH.size, deadline)
+        (size,) = wire.LENGTH.unpack(header)
         if size > wire.MAX_BYTES + 8:
             raise WorkerLost("the submission's process sent a message that is too large")
         try:

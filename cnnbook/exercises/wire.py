@@ -34,7 +34,9 @@ MAX_BYTES = 512 * 2 ** 20    # one message
 MAX_TEXT = 2_000             # characters kept of a string or a repr
 DTYPES = frozenset(["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
                     "uint64", "float16", "float32", "float64", "complex64", "complex128"])
-_LENGTH = struct.Struct("<Q")
+# An 8-byte length: in front of a message's JSON header here, and in front of every message
+# on the grader <-> worker channel (cnnbook.exercises.worker, cnnbook.exercises.submission).
+LENGTH = struct.Struct("<Q")
 
 
 class WireError(ValueError):
@@ -80,7 +82,7 @@ def encode(value: Any) -> bytes:
     tree = _encode(value, blobs, 0, counter)
     header = json.dumps({"tree": tree, "sizes": [len(b) for b in blobs]},
                         allow_nan=False).encode("utf-8")
-    return _LENGTH.pack(len(header)) + header + b"".join(blobs)
+    return LENGTH.pack(len(header)) + header + b"".join(blobs)
 
 
 def _encode(value: Any, blobs: List[bytes], depth: int, counter: List[int]) -> Any:
@@ -140,18 +142,18 @@ def decode(message: bytes) -> Any:
     """The value of one message; raises :class:`WireError` on anything malformed."""
     if len(message) > MAX_BYTES + 8:
         raise WireError("message too large")
-    if len(message) < _LENGTH.size:
+    if len(message) < LENGTH.size:
         raise WireError("message too short")
-    (length,) = _LENGTH.unpack_from(message)
-    if length > len(message) - _LENGTH.size:
+    (length,) = LENGTH.unpack_from(message)
+    if length > len(message) - LENGTH.size:
         raise WireError("header longer than the message")
     try:
-        header = json.loads(message[_LENGTH.size:_LENGTH.size + length].decode("utf-8"))
+        header = json.loads(message[LENGTH.size:LENGTH.size + length].decode("utf-8"))
         sizes = [int(s) for s in header["sizes"]]
         tree = header["tree"]
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
         raise WireError(f"bad header ({error})") from None
-    offset = _LENGTH.size + length
+    offset = LENGTH.size + length
     if any(s < 0 for s in sizes) or offset + sum(sizes) != len(message):
         raise WireError("array sizes do not add up to the message length")
     blobs, start = [], offset

@@ -34,7 +34,6 @@ import io
 import os
 import pickle
 import signal
-import struct
 import sys
 import traceback
 from typing import Any, Dict, List
@@ -44,7 +43,6 @@ import numpy as np
 from cnnbook.exercises import core, wire
 from cnnbook.exercises.bans import CallMonitor
 
-_LENGTH = struct.Struct("<Q")
 OUTPUT_KEEP = 20_000  # characters of the notebook's printed output kept for the report
 
 
@@ -81,12 +79,12 @@ class Channel:
         self.read_fd, self.write_fd = read_fd, write_fd
 
     def receive(self) -> Any:
-        size = _LENGTH.unpack(self._read_exactly(_LENGTH.size))[0]
+        size = wire.LENGTH.unpack(self._read_exactly(wire.LENGTH.size))[0]
         return pickle.loads(self._read_exactly(size))
 
     def send(self, message: Dict[str, Any]) -> None:
         payload = wire.encode(message)
-        data = _LENGTH.pack(len(payload)) + payload
+        data = wire.LENGTH.pack(len(payload)) + payload
         while data:
             data = data[os.write(self.write_fd, data):]
 
@@ -236,6 +234,12 @@ def _unchanged(after: Any, before: Any) -> bool:
     return True
 
 
+def _where(error: BaseException) -> str:
+    """Like core._where, without looking up attributes on the student's exception."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return f" (in {frames[-1].name}, line {frames[-1].lineno})" if frames else ""
+
+
 def _message(error: BaseException) -> str:
     """The exception's message, without running a __str__ the student wrote."""
     try:
@@ -249,11 +253,6 @@ def _short(error: BaseException) -> str:
     text = f"{type(error).__name__}: {message}" if message else type(error).__name__
     text = " ".join(text.split())
     return text[:300]
-
-
-def _where(error: BaseException) -> str:
-    frames = traceback.extract_tb(error.__traceback__)
-    return f" (in {frames[-1].name}, line {frames[-1].lineno})" if frames else ""
 
 
 def main(argv=None) -> int:
