@@ -1,7 +1,8 @@
 """Pick the device to compute on, in one place: CUDA GPU > Apple MPS > CPU.
 
 Notebooks call ``get_device()`` once and print ``describe_device()``, so every chapter
-runs on a GPU when there is one and says which device it used.
+runs on a GPU when there is one and says which device it used. In Colab, the setup cell
+at the top of every notebook prints ``colab_report()``.
 """
 
 from __future__ import annotations
@@ -89,3 +90,24 @@ def describe_device(device: Optional[Union[str, torch.device]] = None) -> str:
             return f"Using device: {device} (a GPU is available; get_device() would pick it)"
         return f"Using device: {device} (no GPU found; {_COLAB_HINT})"
     return f"Using device: {device}"
+
+
+# The second line colab_report prints on a CPU runtime: Colab's menu path to a GPU.
+COLAB_GPU_HINT = "For a GPU: Runtime > Change runtime type > T4 GPU > Save, then Runtime > Run all."
+
+
+def colab_report(device: Optional[Union[str, torch.device]] = None) -> str:
+    """What the setup cell prints in Colab: the device, and on a CPU how to get a GPU.
+
+    Args:
+        device: the device to report; None reports ``get_device()``.
+
+    Returns:
+        One line naming the device (``describe_device``'s), or, on a runtime without a
+        GPU, two lines: the device, then ``COLAB_GPU_HINT``. No trailing newline.
+    """
+    device = get_device() if device is None else torch.device(device)
+    if device.type != "cpu" or torch.cuda.is_available() or _mps_available():
+        return describe_device(device)
+    return ("Using device: cpu (this Colab runtime has no GPU; the notebook runs on the CPU too)\n"
+            + COLAB_GPU_HINT)

@@ -1,14 +1,13 @@
 """Build the book exactly as `make book` does and check the HTML it produces.
 
-The build executes every notebook (execute_notebooks: force) and treats Sphinx warnings
-as errors. A browser-level check (typeset math, loaded images) is separate; here we check
-the static files: every page exists, executed notebook pages carry figures and no
-tracebacks, MathJax is served from the site, and each notebook page links to Colab.
+The build (the `build` fixture of conftest.py) executes every notebook (execute_notebooks:
+force) and treats Sphinx warnings as errors. test_browser.py loads the pages in Chromium
+(typeset math, loaded images, search, dark mode); here we check the static files: every
+page exists, executed notebook pages carry figures and no tracebacks, MathJax is served
+from the site, each notebook page links to Colab, and every link resolves.
 """
 
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -20,16 +19,6 @@ HTML = ROOT / "_build" / "html"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 NOTEBOOKS = sorted(p for p in (ROOT / "chapters").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 CDN_PATTERN = re.compile(r"(cdn\.jsdelivr\.net|unpkg\.com|cdnjs\.cloudflare\.com)[^\"']*mathjax", re.I)
-
-
-@pytest.fixture(scope="module")
-def build():
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    result = subprocess.run(
-        [str(jupyter_book), "build", str(ROOT), "--warningiserror", "--nitpick", "--keep-going"],
-        capture_output=True, text=True, timeout=1800,
-    )
-    return result
 
 
 def page_for(notebook: Path) -> Path:
@@ -70,14 +59,17 @@ def test_mathjax_is_served_with_the_site(build):
     assert "_static/mathjax/tex-chtml.js" in notebook_page
 
 
-def test_no_page_loads_a_script_from_another_site(build):
-    """Offline readers and the test machine have no CDN: every <script src> is local."""
+def test_no_page_loads_a_script_or_stylesheet_from_another_site(build):
+    """Offline readers and the test machine have no CDN: every script and stylesheet is local
+    (matplotlib's animation player links one from a CDN; _ext/offline_site.py drops it)."""
     pages = list(HTML.rglob("*.html"))
     assert pages
     for page in pages:
-        sources = re.findall(r'<script[^>]+src="([^"]+)"', page.read_text())
+        html = page.read_text()
+        sources = re.findall(r'<script[^>]+src="([^"]+)"', html)
+        sources += re.findall(r'<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"', html)
         remote = [s for s in sources if re.match(r"(https?:)?//", s)]
-        assert not remote, f"{page.relative_to(HTML)} loads scripts from {remote}"
+        assert not remote, f"{page.relative_to(HTML)} loads {remote}"
 
 
 def test_animations_are_javascript_players(build):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from cnnbook.device import describe_device, get_device
+from cnnbook.device import COLAB_GPU_HINT, colab_report, describe_device, get_device
 
 
 @pytest.fixture
@@ -80,3 +80,24 @@ def test_describe_device_cpu_by_choice_mentions_the_gpu(machine):
 def test_describe_device_real_machine():
     line = describe_device()
     assert line.startswith(f"Using device: {get_device().type}")
+
+
+@pytest.mark.parametrize("cuda, mps, expected", [
+    (True, False, ["Using device: cuda (NVIDIA H100)"]),
+    (False, True, ["Using device: mps (Apple GPU via Metal)"]),
+    (False, False, ["Using device: cpu (this Colab runtime has no GPU; the notebook runs on the CPU too)",
+                    "For a GPU: Runtime > Change runtime type > T4 GPU > Save, then Runtime > Run all."]),
+])
+def test_colab_report_names_the_device_and_on_a_cpu_how_to_get_a_gpu(machine, cuda, mps, expected):
+    machine(cuda=cuda, mps=mps)
+    assert colab_report().split("\n") == expected
+
+
+def test_colab_report_cpu_by_choice_gives_no_hint(machine):
+    machine(cuda=True, mps=False)
+    report = colab_report("cpu")
+    assert "\n" not in report and "GPU is available" in report
+
+
+def test_colab_report_lines_fit_a_colab_output():
+    assert all(len(line) <= 92 for line in [COLAB_GPU_HINT, *colab_report("cpu").split("\n")])

@@ -184,6 +184,7 @@ def test_the_no_solutions_switch_builds_a_page_without_solutions(tmp_path):
     config = config.replace("cnnbook_solutions: true", "cnnbook_solutions: false")
     config = "\n".join(line for line in config.splitlines() if "logo.svg" not in line)
     (tmp_path / "_config.yml").write_text(config + "\n")
+    shutil.copytree(ROOT / "_ext", tmp_path / "_ext")  # the config's local Sphinx extension
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     subprocess.run([str(jupyter_book), "build", str(tmp_path), "--warningiserror"],
                    check=True, capture_output=True, timeout=300)
