@@ -3,11 +3,12 @@
 The site in _build/html (built once per run by the `build` fixture of conftest.py) is served
 on localhost and opened in headless Chromium, Debian's package, driven by Playwright, in a
 1280 x 900 window (a common laptop). From each page's live DOM: the math was typeset by
-MathJax (no raw TeX, no TeX errors) and no display equation is wider than the column, every
-image loaded, no executed cell shows an error, no code line hides behind a scroll bar, the
-browser asked no other site for anything and logged no script error, the Colab and download
-buttons point at that notebook, and the animation buttons got their icons. Search (with its
-snippets' math typeset), dark mode and the landing page are checked on the live site too.
+MathJax (no raw TeX, no TeX errors), no display equation or table is wider than the
+column, every image loaded, no executed cell shows an error, no code line hides behind a
+scroll bar, the browser asked no other site for anything and logged no script error, the
+Colab and download buttons point at that notebook, and the animation buttons got their
+icons. Search (with its snippets' math typeset), dark mode and the landing page are
+checked on the live site too.
 
 A full-page screenshot of every page is saved to _build/screenshots/ (dark-mode shots with a
 "dark-" prefix) for a person to look at.
@@ -145,7 +146,10 @@ PAGE_REPORT = """() => {
                      .filter(m => m.firstElementChild.getBoundingClientRect().width
                                   > m.parentElement.clientWidth + 1)
                      .map(m => m.textContent.slice(0, 60)),
-    cutCode: [...document.querySelectorAll('div.cell_input pre')]
+    wideTables: [...article.querySelectorAll('table')]
+                  .filter(t => t.getBoundingClientRect().width > t.parentElement.clientWidth + 1)
+                  .map(t => t.textContent.trim().slice(0, 60)),
+    cutCode: [...article.querySelectorAll('pre')].filter(p => !p.closest('.cell_output'))
                .filter(p => p.scrollWidth > p.clientWidth + 1).map(p => p.textContent.slice(0, 60)),
     animationButtons: document.querySelectorAll('.anim-buttons button').length,
     animationIcons: document.querySelectorAll('.anim-buttons button svg').length,
@@ -175,6 +179,7 @@ def test_page_as_a_reader_sees_it(browser, site, source):
     assert report["errorOutputs"] == [] and not report["traceback"], (
         f"{name}: an executed cell shows an error: {report['errorOutputs']}")
     assert report["wideEquations"] == [], f"{name}: equations wider than the column: {report['wideEquations']}"
+    assert report["wideTables"] == [], f"{name}: tables wider than the column: {report['wideTables']}"
     assert report["cutCode"] == [], f"{name}: code lines hidden behind a scroll bar: {report['cutCode']}"
     assert report["animationIcons"] == report["animationButtons"], (
         f"{name}: {report['animationButtons'] - report['animationIcons']} animation buttons without icon")
@@ -211,8 +216,12 @@ def test_landing_page_shows_the_contents_and_where_to_start(browser, site):
         headings = visit.page.eval_on_selector_all("article h2", "hs => [...hs].map(h => h.textContent)")
         links = visit.page.eval_on_selector_all(
             "article a.reference.internal", "as => [...as].map(a => a.getAttribute('href'))")
+        favicon = visit.page.eval_on_selector('link[rel="icon"]', "link => link.href")
+        favicon_ok = visit.context.request.get(favicon).ok
+        logo_width = visit.page.eval_on_selector("img.logo__image", "img => img.naturalWidth")
     finally:
         visit.close()
+    assert favicon_ok and logo_width > 0, "the favicon or the logo did not load"
     assert any("covers" in h for h in headings) and any("start" in h for h in headings), headings
     linked = {href.split("#")[0] for href in links}
     chapters = {nb.parent.name for nb in NOTEBOOKS if nb.parent.parent.name == "chapters"}

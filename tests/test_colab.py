@@ -189,28 +189,12 @@ def work(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def wheel(work) -> Path:
-    """cnnbook's wheel, built from a copy of the sources (so no build/ lands in the checkout)."""
-    source = work / "source"
-    source.mkdir()
-    for name in ["pyproject.toml", "README.md"]:
-        shutil.copy(ROOT / name, source / name)
-    shutil.copytree(ROOT / "cnnbook", source / "cnnbook",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    try:  # offline and fast when this environment can build it itself
-        import setuptools  # noqa: F401
-        isolation = ["--no-build-isolation"]
-    except ImportError:
-        isolation = []
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                            *isolation, "--wheel-dir", str(work / "dist"), str(source)],
-                           capture_output=True, text=True, timeout=300)
-    assert build.returncode == 0, f"building the wheel failed:\n{build.stderr}"
-    (built,) = (work / "dist").glob("cnnbook-*.whl")
-    names = set(zipfile.ZipFile(built).namelist())
+def colab_wheel(wheel) -> Path:
+    """cnnbook's wheel (conftest.py builds it), checked to carry the bundled data."""
+    names = set(zipfile.ZipFile(wheel).namelist())
     missing = [f for f in SHA256 if f"cnnbook/data/{f}" not in names]
     assert not missing, f"the wheel lacks the bundled data files {missing}"
-    return built
+    return wheel
 
 
 @pytest.fixture(scope="module")
@@ -281,11 +265,11 @@ class Install:
 
 
 @pytest.fixture(scope="module")
-def installed(fresh, wheel) -> Install:
+def installed(fresh, colab_wheel) -> Install:
     """Install cnnbook into the fresh environment through the setup cell, as Colab does."""
     cell = nbformat.read(NOTEBOOKS[0], as_version=4).cells[0].source
     assert f"git+{REPOSITORY_URL}" in cell, "the setup cell does not install from _config.yml's URL"
-    local_cell = cell.replace(f"git+{REPOSITORY_URL}", wheel.as_uri())
+    local_cell = cell.replace(f"git+{REPOSITORY_URL}", colab_wheel.as_uri())
     check = ("import json, sys, cnnbook, torch\n"
              "print(json.dumps({'prefix': sys.prefix, 'cnnbook': cnnbook.__file__,\n"
              "                  'torch': torch.__version__, 'torch_file': torch.__file__}))")

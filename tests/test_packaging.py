@@ -1,30 +1,11 @@
 """The wheel carries the bundled data, so an installed cnnbook (Colab) works without the repository."""
 
-import shutil
-import subprocess
-import sys
 import zipfile
-from pathlib import Path
 
 from cnnbook.data.bundled import SHA256
 
-ROOT = Path(__file__).resolve().parents[1]
 
-
-def test_wheel_contains_the_package_and_its_data(tmp_path):
-    # Build from a copy, so that setuptools' build/ folder does not land in the checkout.
-    source = tmp_path / "source"
-    source.mkdir()
-    for name in ["pyproject.toml", "README.md"]:
-        shutil.copy(ROOT / name, source / name)
-    shutil.copytree(ROOT / "cnnbook", source / "cnnbook",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "--wheel-dir", str(tmp_path), str(source)],
-        check=True, capture_output=True, timeout=300,
-    )
-    (wheel,) = tmp_path.glob("cnnbook-*.whl")
+def test_wheel_contains_the_package_and_its_data(wheel):  # built by conftest.py
     names = set(zipfile.ZipFile(wheel).namelist())
     for filename in [*SHA256, "README.md"]:
         assert f"cnnbook/data/{filename}" in names, f"{filename} is missing from the wheel"

@@ -172,9 +172,9 @@ class NumpyLeNet5:
     __call__ = forward
 
     def backward(self, dlogits: np.ndarray) -> List[np.ndarray]:
-        """Gradients of every parameter (list in the order of :attr:`params`) given dL/dlogits.
+        """Gradients of every parameter (list in the order of ``params``) given dL/dlogits.
 
-        Walks the layers of the last :meth:`forward` in reverse, each backward function
+        Walks the layers of the last ``forward()`` in reverse, each backward function
         turning the gradient of its output into the gradients of its input and weights.
 
         Args:
@@ -209,7 +209,7 @@ class NumpyLeNet5:
             y: (N,) integer labels in [0, num_classes).
 
         Returns:
-            loss: a Python float; grads: list of arrays shaped like :attr:`params`.
+            loss: a Python float; grads: list of arrays shaped like ``params``.
         """
         logits = self.forward(x)
         loss, cache = cross_entropy_forward(logits, y)
@@ -242,7 +242,7 @@ class NumpyLeNet5:
     def load_state_dict(self, state: dict) -> None:
         """Copy weights in place from a LeNet5 state_dict (torch tensors or NumPy arrays).
 
-        The arrays of :attr:`params` keep their identity (an optimizer holding them still
+        The arrays of ``params`` keep their identity (an optimizer holding them still
         works); values are cast to :attr:`dtype`.
         """
         if not hasattr(state, "keys"):
